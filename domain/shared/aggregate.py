@@ -1,0 +1,27 @@
+"""What every ledger aggregate shares: its registration content and the guard against touching
+an aggregate that has been invalidated or closed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.shared.errors import CommandRefused
+
+
+class LedgerAggregate(Aggregate):
+    """Keeps the content it was created with, so a repeated create can be compared (idempotency)."""
+
+    registration: dict[str, Any]
+    ended_reason: str | None = None  # why the aggregate accepts no more changes, e.g. "invalidated"
+
+    def same_registration(self, content: dict[str, Any]) -> bool:
+        return self.registration == content
+
+    def _require_open(self) -> None:
+        if self.ended_reason is not None:
+            raise CommandRefused(f"{self.describe()} is {self.ended_reason}; no further change is accepted")
+
+    def describe(self) -> str:
+        return f"{type(self).__name__.lower()} {self.id}"
