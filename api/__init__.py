@@ -1,0 +1,1 @@
+"""The doors (REST, CLI, later GraphQL) and the composition root that wires everything."""

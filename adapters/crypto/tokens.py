@@ -1,0 +1,38 @@
+"""Signed bearer tokens (JWT, HS256) for sessions; the signing key comes from config or the key store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+
+ISSUER = "dual-prevention-ledger"
+
+
+class TokenInvalid(Exception):
+    """Missing, malformed, tampered with or expired."""
+
+
+@dataclass(frozen=True)
+class TokenIssuer:
+    key: bytes
+    lifetime: timedelta
+
+    def issue(self, subject: str, claims: dict[str, Any], now: datetime) -> str:
+        payload = {"sub": subject, "iss": ISSUER, "iat": int(now.timestamp()),
+                   "exp": int((now + self.lifetime).timestamp()), **claims}
+        return jwt.encode(payload, self.key, algorithm="HS256")
+
+    def verify(self, token: str, now: datetime) -> dict[str, Any]:
+        try:
+            claims = jwt.decode(
+                token, self.key, algorithms=["HS256"], issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub"], "verify_exp": False},
+            )
+        except jwt.PyJWTError as error:
+            raise TokenInvalid(str(error)) from None
+        if claims["exp"] <= now.timestamp():  # checked against the injected clock, not the wall clock
+            raise TokenInvalid("token has expired")
+        return claims

@@ -1,0 +1,65 @@
+"""The composition root: the only place that picks concrete classes. Tests pass their own clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from adapters.crypto.tokens import TokenIssuer
+from adapters.persistence.event_reader import EventReader
+from adapters.persistence.group_commit import GroupCommitter
+from adapters.persistence.idempotency import IdempotencyStore
+from adapters.persistence.secrets import get_or_create_secret
+from adapters.persistence.tables import metadata
+from api.settings import Settings
+from domain.ledger import Ledger
+from domain.risks.assessment import AssessmentBands
+from domain.services import LedgerServices, ledger_services
+from domain.shared.time import Clock
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    ledger: Ledger
+    write: LedgerServices
+    committer: GroupCommitter
+    engine: Engine
+    idempotency: IdempotencyStore
+    tokens: TokenIssuer
+    events: EventReader
+
+    def start(self) -> None:
+        self.committer.start()
+
+    def close(self) -> None:
+        """Drain pending commits first: nothing accepted is lost on a normal shutdown."""
+        self.committer.stop()
+        self.ledger.close()
+
+
+def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
+    settings.ensure_sqlite_directory()
+    ledger = Ledger(env=settings.eventsourcing_env())
+    engine: Engine = ledger.recorder.datastore.engine  # type: ignore[attr-defined]
+    metadata.create_all(engine, checkfirst=True)
+    committer = GroupCommitter(ledger, max_batch=settings.group_commit_max_batch)
+    key = settings.jwt_secret.encode() if settings.jwt_secret else get_or_create_secret(engine, "jwt_signing_key")
+    return Services(
+        settings=settings,
+        clock=clock or system_clock,
+        ledger=ledger,
+        write=ledger_services(ledger, committer, AssessmentBands(enforce=settings.risk_band_check)),
+        committer=committer,
+        engine=engine,
+        idempotency=IdempotencyStore(engine),
+        tokens=TokenIssuer(key, timedelta(minutes=settings.token_lifetime_minutes)),
+        events=EventReader(ledger),
+    )

@@ -1,0 +1,109 @@
+"""The `ledger` command: serve, users, enterprise import. Each command builds its own services
+through `bootstrap()`; errors print a message and exit non-zero."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+import uuid
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from adapters.crypto.passwords import hash_password
+from api.bootstrap import Services, bootstrap
+from api.settings import Settings
+from domain.identity.commands import UserSpec
+from domain.shared.commands import CommandContext
+from domain.shared.errors import DomainError, InvalidValues
+from domain.shared.meta import Channel, Meta
+
+app = typer.Typer(help="双重预防 regulatory ledger", no_args_is_help=True)
+users_app = typer.Typer(help="Manage users", no_args_is_help=True)
+enterprises_app = typer.Typer(help="Manage the enterprise register", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(enterprises_app, name="enterprises")
+
+
+def _services() -> Services:
+    return bootstrap(Settings())
+
+
+def _cli_context(services: Services) -> CommandContext:
+    request_id = uuid.uuid4().hex
+    meta = Meta(actor=f"cli:{getpass.getuser()}", channel=Channel.CLI.value, recorded_at=services.clock(),
+                request_id=request_id, correlation_id=request_id)
+    return CommandContext(meta)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="bind address (LEDGER_HOST)")] = None,
+    port: Annotated[Optional[int], typer.Option(help="port (LEDGER_PORT)")] = None,
+) -> None:
+    """Serve the REST API (and background workers) until interrupted."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    services = bootstrap(settings)
+    typer.echo(f"ledger on {settings.database_url} at http://{host or settings.host}:{port or settings.port}/docs", err=True)
+    uvicorn.run(create_app(services), host=host or settings.host, port=port or settings.port, log_level="warning")
+
+
+@users_app.command("add")
+def add_user(
+    name: Annotated[str, typer.Argument(help="username")],
+    role: Annotated[str, typer.Option(help="admin | supervisor | auditor | enterprise")],
+    region: Annotated[Optional[str], typer.Option(help="supervisor scope: region code, e.g. 410100")] = None,
+    industry: Annotated[Optional[list[str]], typer.Option(help="supervisor scope: industry (repeatable)")] = None,
+    level: Annotated[Optional[str], typer.Option(help="supervisor scope: supervision level")] = None,
+    enterprise: Annotated[Optional[str], typer.Option(help="enterprise user: the credit code it acts for")] = None,
+) -> None:
+    """Add a user; the password is read from standard input (one line)."""
+    password = sys.stdin.readline().rstrip("\n")
+    try:
+        password_hash = hash_password(password)
+    except ValueError as error:
+        _fail(str(error))
+    services = _services()
+    spec = UserSpec(name, role, region, tuple(industry or ()), level, enterprise)
+    try:
+        receipt = services.write.users.add(_cli_context(services), spec, password_hash)
+    except InvalidValues as error:
+        _fail("; ".join(str(e) for e in error.errors))
+    except DomainError as error:
+        _fail(str(error))
+    finally:
+        services.close()
+    typer.echo(f"user {name} ({role}) {'added' if receipt.position else 'already exists, unchanged'}")
+
+
+@enterprises_app.command("import")
+def import_enterprises_command(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+    """Register enterprises from a CSV file (UTF-8; header names the columns)."""
+    from api.enterprise_import import import_enterprises
+
+    services = _services()
+    try:
+        report = import_enterprises(file, services.write.enterprises, lambda: _cli_context(services))
+    finally:
+        services.close()
+    for line, reason in report.errors:
+        typer.echo(f"{file}:{line}: {reason}", err=True)
+    typer.echo(f"imported {report.imported}, unchanged {report.unchanged}, rejected {len(report.errors)}")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,61 @@
+"""Run one command for a route: replay a stored answer for a repeated Idempotency-Key, otherwise
+execute, answer, and store the answer atomically with the events it wrote."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+from adapters.persistence.idempotency import StoredResponse
+from api.bootstrap import Services
+from api.deps import CommandCall
+from api.errors import IdempotencyKeyReused
+from domain.shared.commands import CommandContext, Receipt
+
+Respond = Callable[[Receipt], tuple[int, dict[str, Any]]]
+
+
+def receipt_body(receipt: Receipt, id_name: str) -> dict[str, Any]:
+    return {id_name: str(receipt.aggregate_id), "version": receipt.version, "position": receipt.position}
+
+
+def created(id_name: str) -> Respond:
+    """201 when the create wrote events, 200 for an identical repeat that wrote nothing."""
+    return lambda r: (201 if r.position is not None else 200, receipt_body(r, id_name))
+
+
+def changed(id_name: str) -> Respond:
+    return lambda r: (200, receipt_body(r, id_name))
+
+
+def execute(services: Services, call: CommandCall, run: Callable[[CommandContext], Receipt], respond: Respond) -> JSONResponse:
+    key, principal = call.idempotency_key, call.principal.actor
+    if key is not None:
+        stored = services.idempotency.find(principal, key)
+        if stored is not None:
+            if stored.fingerprint != call.fingerprint:
+                raise IdempotencyKeyReused(f"key {key!r} was first used for a different request")
+            return _answer(stored.status, stored.body, call, replayed=True)
+
+    def remember(receipt: Receipt, session: Any) -> None:
+        status, body = respond(receipt)
+        row = services.idempotency.row(principal, key, StoredResponse(call.fingerprint, status, body), call.meta.recorded_at)
+        services.idempotency.save_in(session, row)
+
+    context = CommandContext(call.meta, call.expected_version, remember if key is not None else None)
+    receipt = run(context)
+    status, body = respond(receipt)
+    if key is not None and receipt.position is None:  # nothing written, so no transaction stored it
+        services.idempotency.save(
+            services.idempotency.row(principal, key, StoredResponse(call.fingerprint, status, body), call.meta.recorded_at)
+        )
+    return _answer(status, body, call, replayed=False)
+
+
+def _answer(status: int, body: dict[str, Any], call: CommandCall, replayed: bool) -> JSONResponse:
+    headers = {"ETag": f'"{body["version"]}"'} if "version" in body else {}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(body, status_code=status, headers=headers)

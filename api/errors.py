@@ -1,0 +1,99 @@
+"""Every error leaves as RFC 9457 problem+json, mapped here once (routes never catch)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from eventsourcing.persistence import OperationalError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.shared.errors import CommandRefused, Conflict, InvalidValue, InvalidValues, NotFound, StaleVersion
+
+log = logging.getLogger("ledger.api.errors")
+
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://dual-prevention-ledger.example/problems/"
+
+
+class Unauthorized(Exception):
+    """No, a malformed, a tampered-with or an expired token; or wrong credentials."""
+
+
+class Forbidden(Exception):
+    """Authenticated, but the role or scope does not allow this."""
+
+
+class IdempotencyKeyReused(Exception):
+    """The same Idempotency-Key was sent before with a different request."""
+
+
+def problem(status: int, kind: str, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body = {"type": TYPE_BASE + kind, "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field_errors(errors: list[InvalidValue]) -> list[dict[str, Any]]:
+    return [{"loc": ["body", *e.field.split(".")], "msg": e.message} for e in errors]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+        return problem(422, "invalid-request", "Invalid request", "The request does not match the data standard.", errors=errors)
+
+    @app.exception_handler(InvalidValue)
+    async def invalid_value(_: Request, exc: InvalidValue) -> JSONResponse:
+        return problem(422, "invalid-request", "Invalid request", str(exc), errors=_field_errors([exc]))
+
+    @app.exception_handler(InvalidValues)
+    async def invalid_values(_: Request, exc: InvalidValues) -> JSONResponse:
+        return problem(422, "invalid-request", "Invalid request", str(exc), errors=_field_errors(exc.errors))
+
+    @app.exception_handler(CommandRefused)
+    async def refused(_: Request, exc: CommandRefused) -> JSONResponse:
+        return problem(409, "command-refused", "Command refused by the current state", str(exc))
+
+    @app.exception_handler(Conflict)
+    async def conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return problem(409, "conflict", "Business code already used with different content", str(exc))
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return problem(404, "not-found", "Not found", str(exc))
+
+    @app.exception_handler(StaleVersion)
+    async def stale(_: Request, exc: StaleVersion) -> JSONResponse:
+        return problem(412, "stale-version", "Precondition failed", str(exc), current_version=exc.actual)
+
+    @app.exception_handler(IdempotencyKeyReused)
+    async def reused_key(_: Request, exc: IdempotencyKeyReused) -> JSONResponse:
+        return problem(422, "idempotency-key-reused", "Idempotency-Key reused with another request", str(exc),
+                       errors=[{"loc": ["header", "Idempotency-Key"], "msg": str(exc)}])
+
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(_: Request, exc: Unauthorized) -> JSONResponse:
+        return problem(401, "unauthorized", "Unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return problem(403, "forbidden", "Forbidden", str(exc))
+
+    @app.exception_handler(OperationalError)
+    async def store_unavailable(_: Request, exc: OperationalError) -> JSONResponse:
+        log.error("event store unavailable: %s", exc)
+        return problem(503, "store-unavailable", "Store unavailable", "The ledger's database is unavailable; retry later.",
+                       headers={"Retry-After": "5"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, "http", str(exc.detail), str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return problem(500, "internal", "Internal error", "An unexpected error occurred; it has been logged.")

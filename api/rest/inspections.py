@@ -1,0 +1,34 @@
+"""Enterprise door: investigation records (隐患排查记录)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.commanding import created, execute
+from api.deps import CommandCallDep, EnterpriseDep, ServicesDep
+from api.schemas.common import PROBLEMS
+from api.schemas.inspections import InspectionAccepted, InspectionRecord, InspectionView
+from domain.inspections.commands import InspectionSpec
+
+router = APIRouter(prefix="/inspections", tags=["inspections (enterprise)"], responses=PROBLEMS)
+
+
+@router.post("", response_model=InspectionAccepted, status_code=201)
+def record_inspection(body: InspectionRecord, who: EnterpriseDep, call: CommandCallDep, services: ServicesDep) -> JSONResponse:
+    """Record an investigation, also (especially) when it found no hazard."""
+    spec = InspectionSpec(body.inspection_code, body.performed_at, body.scope, body.hazards_found, body.inspector)
+    return execute(
+        services, call, lambda ctx: services.write.inspections.record(ctx, who.credit_code, spec), created("inspection_id")
+    )
+
+
+@router.get("/{inspection_id}", response_model=InspectionView)
+def get_inspection(inspection_id: UUID, who: EnterpriseDep, services: ServicesDep) -> InspectionView:
+    i = services.write.inspections.get(who.credit_code, inspection_id)
+    return InspectionView(
+        inspection_id=str(i.id), inspection_code=i.inspection_code, performed_at=i.performed_at, scope=i.scope,
+        hazards_found=i.hazards_found, inspector=i.inspector, version=i.version,
+    )

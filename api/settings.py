@@ -1,0 +1,38 @@
+"""Every knob, read once from LEDGER_* environment variables (or a .env file). Nothing else reads
+os.environ; tests construct Settings directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", env_file=".env", extra="ignore")
+
+    database_url: str = Field("sqlite:///var/ledger.db", description="SQLAlchemy URL; postgresql+psycopg2://... in production")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    jwt_secret: str | None = Field(None, description="token signing key; generated and stored in the database if unset")
+    token_lifetime_minutes: int = 60
+    risk_band_check: bool = Field(True, description="refuse a stated inherent level that contradicts its score band")
+    group_commit_max_batch: int = 256
+    log_level: str = "INFO"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+            "SQLALCHEMY_URL": self.database_url,
+        }
+
+    def ensure_sqlite_directory(self) -> None:
+        """`sqlite:///var/ledger.db` works on a fresh clone: create `var/` if it is missing."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            Path(self.database_url[len(prefix):]).parent.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

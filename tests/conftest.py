@@ -1,0 +1,72 @@
+"""Shared fixtures. Integration tests run against the real PostgreSQL and a SQLite file."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from adapters.crypto.passwords import hash_password
+from api.app import create_app
+from api.bootstrap import Services, bootstrap
+from api.settings import Settings
+from domain.identity.commands import UserSpec
+from domain.shared.commands import CommandContext
+from domain.shared.meta import Meta
+from tests.support.clock import FakeClock
+from tests.support.postgres import fresh_database
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """One PostgreSQL database for the session; tests use unique business codes inside it."""
+    with fresh_database() as url:
+        yield url
+
+
+def database_url(backend: str, pg_url: str, tmp_path: Path) -> str:
+    return pg_url if backend == "postgres" else f"sqlite:///{tmp_path / 'ledger.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def services(request: pytest.FixtureRequest, clock: FakeClock, tmp_path: Path) -> Iterator[Services]:
+    url = database_url(request.param, request.getfixturevalue("pg_url") if request.param == "postgres" else "", tmp_path)
+    built = bootstrap(Settings(database_url=url, jwt_secret="test-secret-" + uuid.uuid4().hex), clock=clock)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(services)) as test_client:
+        yield test_client
+
+
+def cli_context(services: Services) -> CommandContext:
+    return CommandContext(Meta("test", "cli", services.clock(), uuid.uuid4().hex, uuid.uuid4().hex))
+
+
+_HASH = hash_password(PASSWORD)
+
+
+def add_user(services: Services, role: str, **scope: object) -> str:
+    username = f"{role}-{uuid.uuid4().hex[:8]}"
+    services.write.users.add(cli_context(services), UserSpec(username, role, **scope), _HASH)  # type: ignore[arg-type]
+    return username
+
+
+def login(client: TestClient, username: str) -> dict[str, str]:
+    response = client.post("/api/v1/sessions", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
