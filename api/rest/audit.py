@@ -15,7 +15,7 @@ from domain.shared.meta import Meta
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=PROBLEMS)
 
-HIDDEN = {"originator_id", "originator_version", "timestamp", "meta", "at", "password_hash"}
+HIDDEN = {"originator_id", "originator_topic", "originator_version", "timestamp", "meta", "at", "password_hash"}
 
 
 class AuditEvent(BaseModel):

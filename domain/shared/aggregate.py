@@ -13,8 +13,9 @@ from domain.shared.errors import CommandRefused
 class LedgerAggregate(Aggregate):
     """Keeps the content it was created with, so a repeated create can be compared (idempotency)."""
 
-    registration: dict[str, Any]
-    ended_reason: str | None = None  # why the aggregate accepts no more changes, e.g. "invalidated"
+    # Plain class attributes, not annotations: the library turns annotations into event fields.
+    registration = None  # the creation content; set by every creating event
+    ended_reason = None  # why the aggregate accepts no more changes, e.g. "invalidated"
 
     def same_registration(self, content: dict[str, Any]) -> bool:
         return self.registration == content
