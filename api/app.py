@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
-from starlette.middleware.base import RequestResponseEndpoint
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.bootstrap import Services
 from api.deps import new_request_id
@@ -23,6 +23,31 @@ replayed for a retry with the same body).
 """
 
 
+class RequestIdMiddleware:
+    """Give every request an id (X-Request-ID, echoed back) for the events' metadata and the logs.
+
+    Plain ASGI rather than BaseHTTPMiddleware, which costs a task and a stream per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")[:128]
+        request_id = given or new_request_id()
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode("latin-1")))
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
 def create_app(services: Services) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -36,18 +61,27 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: RequestResponseEndpoint) -> Response:
-        request.state.request_id = request.headers.get("x-request-id") or new_request_id()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
+    app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz", tags=["operations"])
     def health() -> dict[str, object]:
         """Liveness plus the ledger's log head."""
-        return {"status": "ok", "log_head": services.events.head()}
+        committer = services.committer
+        return {"status": "ok", "log_head": services.events.head(),
+                "group_commit": {"transactions": committer.batches, "commands": committer.commits}}
 
     for router in (sessions.router, enterprises.router, risks.router, hazards.router, inspections.router, audit.router):
         app.include_router(router, prefix="/api/v1")
     return app
+
+
+def app_from_settings() -> FastAPI:
+    """uvicorn's factory for worker processes: each process builds its own services from LEDGER_*."""
+    import sys
+
+    from api.bootstrap import bootstrap
+    from api.settings import Settings
+
+    settings = Settings()
+    sys.setswitchinterval(settings.gil_switch_interval_ms / 1000)
+    return create_app(bootstrap(settings))

@@ -18,7 +18,9 @@ from domain.shared.errors import InvalidValue
 from domain.shared.meta import Channel, Meta
 
 
-def get_services(request: Request) -> Services:
+# Dependencies that do no I/O are `async def`: FastAPI runs a sync dependency in the thread pool,
+# and each such hop cost more than the work itself.
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
@@ -37,7 +39,7 @@ class Principal:
         return f"user:{self.username}"
 
 
-def current_principal(request: Request, services: ServicesDep) -> Principal:
+async def current_principal(request: Request, services: ServicesDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -61,7 +63,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 def require(*roles: Role):  # noqa: ANN201
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
             allowed = ", ".join(r.value for r in roles)
             raise Forbidden(f"role {principal.role.value} may not do this (needs {allowed})")
@@ -70,7 +72,7 @@ def require(*roles: Role):  # noqa: ANN201
     return check
 
 
-def enterprise_principal(principal: Annotated[Principal, Depends(require(Role.ENTERPRISE))]) -> Principal:
+async def enterprise_principal(principal: Annotated[Principal, Depends(require(Role.ENTERPRISE))]) -> Principal:
     if not principal.credit_code:
         raise Forbidden("this user is not bound to an enterprise")
     return principal

@@ -19,12 +19,22 @@ class Settings(BaseSettings):
     token_lifetime_minutes: int = 60
     risk_band_check: bool = Field(True, description="refuse a stated inherent level that contradicts its score band")
     group_commit_max_batch: int = 256
+    workers: int = Field(1, description="HTTP worker processes for `ledger serve` (PostgreSQL only; SQLite keeps one)")
     log_level: str = "INFO"
+    gil_switch_interval_ms: float = Field(0.5, description="Python GIL switch interval for `serve` (default Python: 5 ms)")
+
+    aggregate_cache_size: int = Field(10000, description="aggregates kept in memory; each read still fetches newer events")
 
     def eventsourcing_env(self) -> dict[str, str]:
         return {
-            "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+            "PERSISTENCE_MODULE": "adapters.persistence.lean_recorder",
             "SQLALCHEMY_URL": self.database_url,
+            # A cached aggregate is always fast-forwarded with the events stored after it (one indexed
+            # query), so several processes never act on stale state; a deep copy is handed out so a
+            # refused or failed command cannot corrupt the cache.
+            "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),
+            "AGGREGATE_CACHE_FASTFORWARD": "y",
+            "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
         }
 
     def ensure_sqlite_directory(self) -> None:

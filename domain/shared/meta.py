@@ -6,7 +6,7 @@ Ledger registers a transcoding that stores it as a small dict beside the event's
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -39,7 +39,11 @@ class Meta:
     causation_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict: it deep-copies, and this runs for every stored event.
+        return {
+            "actor": self.actor, "channel": self.channel, "recorded_at": self.recorded_at,
+            "request_id": self.request_id, "correlation_id": self.correlation_id, "causation_id": self.causation_id,
+        }
 
 
 class MetaAsDict(Transcoding):

@@ -1,0 +1,95 @@
+"""eventsourcing-sqlalchemy's recorder with its hot paths on SQLAlchemy Core instead of the ORM.
+
+The library builds an ORM object per stored event on every read and write; on this class of
+machine that, not PostgreSQL, is what limits commands and catch-up. Same tables, same
+transaction shape (the exclusive table lock and NOTIFY per insert transaction are kept exactly, so
+the notification log stays gapless in commit order), only fewer Python objects.
+
+Select it with PERSISTENCE_MODULE=adapters.persistence.lean_recorder (bootstrap does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, StoredEvent
+import eventsourcing_sqlalchemy.factory
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+
+def _bytes(state: Any) -> bytes:
+    return bytes(state) if isinstance(state, memoryview) else state
+
+
+class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
+    @property
+    def _table(self):  # noqa: ANN202
+        return self.events_record_cls.__table__
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> list[StoredEvent]:
+        t = self._table
+        query = select(t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state).where(
+            t.c.originator_id == originator_id
+        )
+        if gt is not None:
+            query = query.where(t.c.originator_version > gt)
+        if lte is not None:
+            query = query.where(t.c.originator_version <= lte)
+        query = query.order_by(t.c.originator_version.desc() if desc else t.c.originator_version)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.transaction(commit=False) as session:
+            rows = session.execute(query).all()
+        return [StoredEvent(r[0], r[1], r[2], _bytes(r[3])) for r in rows]
+
+    def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        t = self._table
+        values = [
+            {"originator_id": e.originator_id, "originator_version": e.originator_version, "topic": e.topic, "state": e.state}
+            for e in stored_events
+        ]
+        self._lock_table(session)  # serialises inserts so commit order equals notification order
+        ids: list[int] = []
+        if values:
+            result = session.execute(insert(t).returning(t.c.id, sort_by_parameter_order=True), values)
+            ids = [row[0] for row in result]
+        self._notify_channel(session)
+        return ids
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> list[Notification]:
+        t = self._table
+        query = select(t.c.id, t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state)
+        if start is not None:
+            query = query.where(t.c.id >= start if inclusive_of_start else t.c.id > start)
+        if stop is not None:
+            query = query.where(t.c.id <= stop)
+        if topics:
+            query = query.where(t.c.topic.in_(topics))
+        query = query.order_by(t.c.id).limit(limit)
+        with self.transaction(commit=False) as session:
+            rows = session.execute(query).all()
+        return [Notification(id=r[0], originator_id=r[1], originator_version=r[2], topic=r[3], state=_bytes(r[4])) for r in rows]
+
+
+class Factory(eventsourcing_sqlalchemy.factory.Factory):
+    application_recorder_class = LeanApplicationRecorder
