@@ -25,6 +25,8 @@ users_app = typer.Typer(help="Manage users", no_args_is_help=True)
 enterprises_app = typer.Typer(help="Manage the enterprise register", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(enterprises_app, name="enterprises")
+demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
 
 
 def _services() -> Services:
@@ -112,6 +114,24 @@ def import_enterprises_command(file: Annotated[Path, typer.Argument(exists=True,
     typer.echo(f"imported {report.imported}, unchanged {report.unchanged}, rejected {len(report.errors)}")
     if report.errors:
         raise typer.Exit(1)
+
+
+@demo_app.command("seed")
+def demo_seed(
+    enterprises: Annotated[int, typer.Option(help="number of enterprises")] = 30,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same data)")] = 7,
+) -> None:
+    """Fill the ledger with a synthetic Henan province and demo users (idempotent)."""
+    from api.demo import DEMO_PASSWORD, seed_demo
+
+    services = _services()
+    try:
+        report = seed_demo(services.write, lambda: _cli_context(services), hash_password, services.clock(), enterprises, seed)
+    finally:
+        services.close()
+    typer.echo(f"demo: {report.enterprises} enterprises, {report.risks} risks, {report.hazards} hazards, "
+               f"{report.inspections} inspections")
+    typer.echo(f"log in as demo-admin / demo-auditor / demo-supervisor / demo-enterprise, password {DEMO_PASSWORD!r}")
 
 
 def main() -> None:
