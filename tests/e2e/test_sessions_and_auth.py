@@ -119,7 +119,7 @@ def test_token_signed_by_another_deployment_is_401(client: TestClient, services:
     now = int(services.clock().timestamp())
     forged = jwt.encode(
         {"sub": "admin-x", "iss": "dual-prevention-ledger", "iat": now, "exp": now + 600, "role": "admin"},
-        b"not-the-secret", algorithm="HS256",
+        b"not-the-secret-of-this-deployment-0123456789", algorithm="HS256",
     )
     assert_problem(client.get("/api/v1/enterprises/" + a_credit_code(), headers={"Authorization": f"Bearer {forged}"}), 401)
 
