@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     group_commit_max_batch: int = 256
     workers: int = Field(1, description="HTTP worker processes for `ledger serve` (PostgreSQL only; SQLite keeps one)")
     log_level: str = "INFO"
+    threadpool_size: int = Field(8, description="threads running command handlers per process")
     gil_switch_interval_ms: float = Field(0.5, description="Python GIL switch interval for `serve` (default Python: 5 ms)")
 
     aggregate_cache_size: int = Field(10000, description="aggregates kept in memory; each read still fetches newer events")

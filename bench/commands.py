@@ -152,11 +152,12 @@ def main() -> None:
             after = httpx.get(url + "/healthz").json()["group_commit"]
             txns = after["transactions"] - before["transactions"]
             result["commands_per_transaction"] = round((after["commands"] - before["commands"]) / max(1, txns), 2)
+            result["transaction_ms"] = round(1000 * (after["seconds"] - before["seconds"]) / max(1, txns), 2)
             line = {"bench": f"{args.name}_{clients}c", **result, "unit": "commands/s", "clients": clients,
                     "workers": args.workers, "anchor_ref": "pg_lock_notify_8c", **gate}
             print(json.dumps(line), flush=True)
             log(f"{clients:>3} clients: {drive_result['value']:.0f} commands/s, p50 {result['p50_ms']} ms, "
-                f"p99 {result['p99_ms']} ms, errors {result['errors']}, {result['commands_per_transaction']} commands/txn")
+                f"p99 {result['p99_ms']} ms, errors {result['errors']}, {result['commands_per_transaction']} commands/txn of {result['transaction_ms']} ms")
 
 
 if __name__ == "__main__":

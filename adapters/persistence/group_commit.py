@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,7 @@ class GroupCommitter:
         self._lock = threading.Lock()
         self.batches = 0
         self.commits = 0
+        self.seconds_in_transactions = 0.0
 
     def start(self) -> None:
         with self._lock:
@@ -117,6 +119,7 @@ class GroupCommitter:
 
     def _save(self, batch: list[_Submission]) -> list[Receipt]:
         events = [e for s in batch for e in s.events]
+        started = time.perf_counter()
         with self._app.recorder.transaction(commit=True) as session:  # type: ignore[attr-defined]
             recordings = self._app.save(*events, session=session)
             positions: dict[Any, int] = {}
@@ -128,4 +131,5 @@ class GroupCommitter:
                     submission.context.on_recorded(receipt, session)
         self.batches += 1
         self.commits += len(batch)
+        self.seconds_in_transactions += time.perf_counter() - started
         return receipts

@@ -102,6 +102,8 @@ class Hazard(LedgerAggregate):
             raise CommandRefused(f"hazard {self.hazard_code} is {self.status.value}; rectification is reported while rectifying")
         if at < self.found_at:
             raise InvalidValue("completed_at", "must not be before the hazard was found")
+        if self.acceptances and at < self.acceptances[-1]["accepted_at"]:
+            raise InvalidValue("completed_at", "must not be before the last (failed) acceptance")
         self._rectification_reported(measures=measures, responsible_person=responsible_person, cost=cost, at=at, meta=meta)
 
     @event("RectificationReported")

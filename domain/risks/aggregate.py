@@ -43,6 +43,9 @@ def measures_as_dicts(measures: list[ControlMeasure], field: str = "control_meas
     if not measures:
         raise InvalidValue(field, "at least one control measure is required")
     for i, m in enumerate(measures):
+        for name in ("description", "department", "responsible_person"):
+            if not getattr(m, name).strip():
+                raise InvalidValue(f"{field}.{i}.{name}", "must not be empty")
         if m.control_level not in {c.value for c in ControlLevel}:
             raise InvalidValue(f"{field}.{i}.control_level", f"unknown control level {m.control_level!r}")
     return [m.as_dict() for m in measures]
@@ -103,8 +106,8 @@ class Risk(LedgerAggregate):
         self._require_open()
         if level == self.level:
             raise CommandRefused(f"risk {self.risk_code} is already at level {self.level.code}")
-        if at < self.identified_at:
-            raise InvalidValue("changed_at", "must not be before the risk was identified")
+        if at < self.level_changed_at:
+            raise InvalidValue("changed_at", "must not be before the risk's identification or its last level change")
         change = self._upgraded if level > self.level else self._downgraded
         change(level=int(level), previous_level=int(self.level), reason=reason, at=at, meta=meta)
 
