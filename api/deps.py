@@ -12,9 +12,8 @@ from fastapi import Depends, Header, Request
 from adapters.crypto.tokens import TokenInvalid
 from adapters.persistence.idempotency import fingerprint
 from api.bootstrap import Services
-from api.errors import Forbidden, Unauthorized
+from api.errors import Forbidden, InvalidHeader, Unauthorized
 from domain.identity.aggregate import Role, Scope
-from domain.shared.errors import InvalidValue
 from domain.shared.meta import Channel, Meta
 
 
@@ -100,7 +99,7 @@ def _expected_version(if_match: str | None) -> int | None:
         return None
     text = if_match.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
-        raise InvalidValue("If-Match", "must be the aggregate version, e.g. If-Match: 3")
+        raise InvalidHeader("If-Match", "must be the aggregate version, e.g. If-Match: 3")
     return int(text)
 
 
@@ -121,7 +120,7 @@ async def command_call(
         causation_id=request.headers.get("x-causation-id"),
     )
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
-        raise InvalidValue("Idempotency-Key", "must be 1-200 characters")
+        raise InvalidHeader("Idempotency-Key", "must be 1-200 characters")
     body = await request.body()
     return CommandCall(
         principal=principal,

@@ -27,6 +27,15 @@ class Forbidden(Exception):
     """Authenticated, but the role or scope does not allow this."""
 
 
+class InvalidHeader(Exception):
+    """A request header breaks its rule (If-Match, Idempotency-Key)."""
+
+    def __init__(self, header: str, message: str) -> None:
+        super().__init__(f"{header}: {message}")
+        self.header = header
+        self.message = message
+
+
 class IdempotencyKeyReused(Exception):
     """The same Idempotency-Key was sent before with a different request."""
 
@@ -69,6 +78,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StaleVersion)
     async def stale(_: Request, exc: StaleVersion) -> JSONResponse:
         return problem(412, "stale-version", "Precondition failed", str(exc), current_version=exc.actual)
+
+    @app.exception_handler(InvalidHeader)
+    async def invalid_header(_: Request, exc: InvalidHeader) -> JSONResponse:
+        return problem(422, "invalid-request", "Invalid request", str(exc),
+                       errors=[{"loc": ["header", exc.header], "msg": exc.message}])
 
     @app.exception_handler(IdempotencyKeyReused)
     async def reused_key(_: Request, exc: IdempotencyKeyReused) -> JSONResponse:

@@ -31,7 +31,7 @@ log = logging.getLogger("ledger.adapters.group_commit")
 class _Submission:
     aggregate_id: Any
     version: int
-    events: list[Any]
+    events: list[Any]  # StoredEvent, already encoded
     context: CommandContext
     future: Future = field(default_factory=Future)
 
@@ -67,7 +67,10 @@ class GroupCommitter:
         events = aggregate.collect_events()
         if not events:
             return Receipt(aggregate.id, aggregate.version, None)
-        submission = _Submission(aggregate.id, aggregate.version, events, context)
+        # Encode here, in the caller's thread: the writer is the one serial step, so it should do
+        # nothing but talk to the database.
+        stored = [self._app.mapper.to_stored_event(e) for e in events]
+        submission = _Submission(aggregate.id, aggregate.version, stored, context)
         if self._thread is None:
             self._write([submission])  # not started (tools, tests): commit inline
         else:
@@ -118,13 +121,12 @@ class GroupCommitter:
             submission.future.set_result(receipt)
 
     def _save(self, batch: list[_Submission]) -> list[Receipt]:
-        events = [e for s in batch for e in s.events]
+        stored = [e for s in batch for e in s.events]
         started = time.perf_counter()
-        with self._app.recorder.transaction(commit=True) as session:  # type: ignore[attr-defined]
-            recordings = self._app.save(*events, session=session)
-            positions: dict[Any, int] = {}
-            for recording in recordings:
-                positions[recording.domain_event.originator_id] = recording.notification.id
+        recorder: Any = self._app.recorder
+        with recorder.transaction(commit=True) as session:
+            ids = recorder.insert_events(stored, session=session)
+            positions = dict(zip((e.originator_id for e in stored), ids, strict=True))  # last one wins
             receipts = [Receipt(s.aggregate_id, s.version, positions[s.aggregate_id]) for s in batch]
             for submission, receipt in zip(batch, receipts, strict=True):
                 if submission.context.on_recorded is not None:

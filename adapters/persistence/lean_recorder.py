@@ -17,7 +17,9 @@ from uuid import UUID
 from eventsourcing.persistence import Notification, StoredEvent
 import eventsourcing_sqlalchemy.factory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy import insert, select
+from eventsourcing_sqlalchemy.datastore import transactions
+from sqlalchemy import Row, Select, insert, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 
@@ -26,9 +28,23 @@ def _bytes(state: Any) -> bytes:
 
 
 class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
+    _autocommit_engine: Engine | None = None
+
     @property
     def _table(self):  # noqa: ANN202
         return self.events_record_cls.__table__
+
+    def _read(self, query: Select) -> list[Row]:
+        """Run a read. Outside a transaction on PostgreSQL, use an autocommit connection: one round
+        trip instead of BEGIN + SELECT + ROLLBACK (a single SELECT sees one consistent snapshot)."""
+        engine = self.datastore.engine
+        if transactions.get(None) is None and engine is not None and engine.dialect.name == "postgresql":
+            if self._autocommit_engine is None:
+                self._autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+            with self._autocommit_engine.connect() as conn:
+                return conn.execute(query).all()
+        with self.transaction(commit=False) as session:
+            return session.execute(query).all()
 
     def select_events(
         self,
@@ -50,8 +66,7 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
         query = query.order_by(t.c.originator_version.desc() if desc else t.c.originator_version)
         if limit is not None:
             query = query.limit(limit)
-        with self.transaction(commit=False) as session:
-            rows = session.execute(query).all()
+        rows = self._read(query)
         return [StoredEvent(r[0], r[1], r[2], _bytes(r[3])) for r in rows]
 
     def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
@@ -60,12 +75,18 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
             {"originator_id": e.originator_id, "originator_version": e.originator_version, "topic": e.topic, "state": e.state}
             for e in stored_events
         ]
-        self._lock_table(session)  # serialises inserts so commit order equals notification order
+        if self.datastore.engine.dialect.name == "postgresql":
+            # The library's two statements in one round trip: the exclusive lock serialises insert
+            # transactions so commit order equals notification order; NOTIFY (delivered at commit)
+            # wakes subscribers.
+            name = f"{self.schema_name}.{self.events_table_name}" if self.schema_name else self.events_table_name
+            session.execute(text(f"LOCK TABLE {name} IN EXCLUSIVE MODE; NOTIFY {self.channel_name}"))
+        else:
+            self._lock_table(session)
         ids: list[int] = []
         if values:
             result = session.execute(insert(t).returning(t.c.id, sort_by_parameter_order=True), values)
             ids = [row[0] for row in result]
-        self._notify_channel(session)
         return ids
 
     def select_notifications(
@@ -86,8 +107,7 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
         if topics:
             query = query.where(t.c.topic.in_(topics))
         query = query.order_by(t.c.id).limit(limit)
-        with self.transaction(commit=False) as session:
-            rows = session.execute(query).all()
+        rows = self._read(query)
         return [Notification(id=r[0], originator_id=r[1], originator_version=r[2], topic=r[3], state=_bytes(r[4])) for r in rows]
 
 

@@ -91,6 +91,8 @@ class HazardCommands:
         risk = self._runner.exists(risk_id)
         if not isinstance(risk, Risk) or risk.enterprise_id != enterprise_id:
             raise InvalidValue("risk_id", f"no risk {risk_id} on this enterprise's risk list")
+        if risk.status != "valid":
+            raise InvalidValue("risk_id", f"risk {risk.risk_code} is invalidated; link a valid risk")
 
     def report_rectification(
         self, ctx: CommandContext, credit_code: str, hazard_id: UUID,
@@ -126,6 +128,7 @@ class HazardCommands:
         return self._runner.load(hazard_id, Hazard, self._owned_by(credit_code))
 
     def _change(self, ctx: CommandContext, credit_code: str, hazard_id: UUID, decide) -> Receipt:  # noqa: ANN001
+        self._enterprises.active(credit_code)  # a deregistered enterprise accepts no new data
         return self._runner.change(ctx, hazard_id, Hazard, decide, self._owned_by(credit_code))
 
     def _owned_by(self, credit_code: str):  # noqa: ANN202

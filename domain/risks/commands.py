@@ -103,6 +103,7 @@ class RiskCommands:
         return self._runner.load(risk_id, Risk, self._owned_by(credit_code))
 
     def _change(self, ctx: CommandContext, credit_code: str, risk_id: UUID, decide) -> Receipt:  # noqa: ANN001
+        self._enterprises.active(credit_code)  # a deregistered enterprise accepts no new data
         return self._runner.change(ctx, risk_id, Risk, decide, self._owned_by(credit_code))
 
     def _owned_by(self, credit_code: str):  # noqa: ANN202

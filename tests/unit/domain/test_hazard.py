@@ -290,3 +290,13 @@ def test_replayed_hazard_has_the_whole_acceptance_history() -> None:
     assert (hazard.version, hazard.status) == (5, HazardStatus.ACCEPTED)
     assert [a["passed"] for a in hazard.acceptances] == [False, True]
     assert hazard.rectification["completed_at"] == second_completion
+
+
+def test_a_hazard_cannot_be_linked_to_an_invalidated_risk() -> None:
+    services = new_services()
+    code = registered_enterprise(services)
+    risk_id = identified_risk(services, code)
+    services.risks.invalidate(ctx(), code, risk_id, "duplicate entry")
+    with writes_nothing(services), pytest.raises(InvalidValue) as error:
+        services.hazards.register(ctx(), code, hazard_spec(risk_id=risk_id))
+    assert error.value.field == "risk_id"
