@@ -66,9 +66,9 @@ def serve(
     typer.echo(f"ledger on {settings.database_url} at http://{host}:{port}/docs ({workers} worker(s))", err=True)
     if workers > 1:
         bootstrap(settings).close()  # create tables and keys once before the workers race for them
-        uvicorn.run("api.app:app_from_settings", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run("api.app:app_from_settings", factory=True, host=host, port=port, workers=workers, log_level="warning", access_log=False)
     else:
-        uvicorn.run(create_app(bootstrap(settings)), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(bootstrap(settings)), host=host, port=port, log_level="warning", access_log=False)
 
 
 @users_app.command("add")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,10 @@ class TokenInvalid(Exception):
 class TokenIssuer:
     key: bytes
     lifetime: timedelta
+    # Verified claims by token: checking the signature again on every request of a session costs
+    # more than the rest of authentication. Expiry is still checked on every request.
+    _verified: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
+    cache_size: int = 10_000
 
     def issue(self, subject: str, claims: dict[str, Any], now: datetime) -> str:
         payload = {"sub": subject, "iss": ISSUER, "iat": int(now.timestamp()),
@@ -26,6 +30,17 @@ class TokenIssuer:
         return jwt.encode(payload, self.key, algorithm="HS256")
 
     def verify(self, token: str, now: datetime) -> dict[str, Any]:
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify_signature(token)
+            if len(self._verified) >= self.cache_size:
+                self._verified.clear()
+            self._verified[token] = claims
+        if claims["exp"] <= now.timestamp():  # checked against the injected clock, not the wall clock
+            raise TokenInvalid("token has expired")
+        return claims
+
+    def _verify_signature(self, token: str) -> dict[str, Any]:
         try:
             claims = jwt.decode(
                 token, self.key, algorithms=["HS256"], issuer=ISSUER,
@@ -33,6 +48,4 @@ class TokenIssuer:
             )
         except jwt.PyJWTError as error:
             raise TokenInvalid(str(error)) from None
-        if claims["exp"] <= now.timestamp():  # checked against the injected clock, not the wall clock
-            raise TokenInvalid("token has expired")
         return claims

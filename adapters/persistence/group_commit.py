@@ -15,6 +15,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,17 +121,26 @@ class GroupCommitter:
         for submission, receipt in zip(batch, receipts, strict=True):
             submission.future.set_result(receipt)
 
+    @staticmethod
+    def _receipts(batch: list[_Submission], stored: list[Any], ids: Sequence[int]) -> list[Receipt]:
+        positions = dict(zip((e.originator_id for e in stored), ids, strict=True))  # last one wins
+        return [Receipt(s.aggregate_id, s.version, positions[s.aggregate_id]) for s in batch]
+
     def _save(self, batch: list[_Submission]) -> list[Receipt]:
         stored = [e for s in batch for e in s.events]
         started = time.perf_counter()
         recorder: Any = self._app.recorder
-        with recorder.transaction(commit=True) as session:
-            ids = recorder.insert_events(stored, session=session)
-            positions = dict(zip((e.originator_id for e in stored), ids, strict=True))  # last one wins
-            receipts = [Receipt(s.aggregate_id, s.version, positions[s.aggregate_id]) for s in batch]
-            for submission, receipt in zip(batch, receipts, strict=True):
-                if submission.context.on_recorded is not None:
-                    submission.context.on_recorded(receipt, session)
+        hooks = any(s.context.on_recorded is not None for s in batch)
+        if not hooks and getattr(recorder, "supports_single_trip_insert", False):
+            ids = recorder.insert_events_single_trip(stored)
+            receipts = self._receipts(batch, stored, ids)
+        else:
+            with recorder.transaction(commit=True) as session:
+                ids = recorder.insert_events(stored, session=session)
+                receipts = self._receipts(batch, stored, ids)
+                for submission, receipt in zip(batch, receipts, strict=True):
+                    if submission.context.on_recorded is not None:
+                        submission.context.on_recorded(receipt, session)
         self.batches += 1
         self.commits += len(batch)
         self.seconds_in_transactions += time.perf_counter() - started

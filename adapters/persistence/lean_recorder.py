@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, StoredEvent
+import psycopg2
+from eventsourcing.persistence import IntegrityError, Notification, OperationalError, StoredEvent
+from psycopg2 import Binary
 import eventsourcing_sqlalchemy.factory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from eventsourcing_sqlalchemy.datastore import transactions
@@ -40,7 +42,7 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
         engine = self.datastore.engine
         if transactions.get(None) is None and engine is not None and engine.dialect.name == "postgresql":
             if self._autocommit_engine is None:
-                self._autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+                self._autocommit_engine = _autocommit(engine)
             with self._autocommit_engine.connect() as conn:
                 return conn.execute(query).all()
         with self.transaction(commit=False) as session:
@@ -55,6 +57,8 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
         desc: bool = False,
         limit: int | None = None,
     ) -> list[StoredEvent]:
+        if lte is None and not desc and limit is None and self._is_postgres and transactions.get(None) is None:
+            return self._select_events_raw(originator_id, gt or 0)
         t = self._table
         query = select(t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state).where(
             t.c.originator_id == originator_id
@@ -89,6 +93,69 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
             ids = [row[0] for row in result]
         return ids
 
+    @property
+    def _is_postgres(self) -> bool:
+        return self.datastore.engine is not None and self.datastore.engine.dialect.name == "postgresql"
+
+    def _select_events_raw(self, originator_id: UUID | str, gt: int) -> list[StoredEvent]:
+        """The repository's hot read (an aggregate's events after a version) as one prepared-shape
+        query on a pooled DB-API connection: every command does it, and SQLAlchemy's statement
+        machinery cost more than the query."""
+        if self._autocommit_engine is None:
+            self._autocommit_engine = _autocommit(self.datastore.engine)
+        name = f"{self.schema_name}.{self.events_table_name}" if self.schema_name else self.events_table_name
+        with self._autocommit_engine.connect() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()
+            try:
+                cursor.execute(
+                    f"SELECT originator_version, topic, state FROM {name} "
+                    "WHERE originator_id = %s AND originator_version > %s ORDER BY originator_version",
+                    (str(originator_id), gt),
+                )
+                rows = cursor.fetchall()
+            except psycopg2.OperationalError as error:
+                raise OperationalError(error) from error
+            finally:
+                cursor.close()
+        uid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
+        return [StoredEvent(uid, r[0], r[1], _bytes(r[2])) for r in rows]
+
+    @property
+    def supports_single_trip_insert(self) -> bool:
+        return self.datastore.engine is not None and self.datastore.engine.dialect.name == "postgresql"
+
+    def insert_events_single_trip(self, stored_events: Sequence[StoredEvent]) -> list[int]:
+        """Insert in one round trip: `LOCK; NOTIFY; INSERT ... RETURNING` sent as one simple query,
+        which PostgreSQL runs as one implicit transaction and commits at its end.
+
+        The same statements as the library's insert transaction, so the same ordering guarantee;
+        but the writer needs the network (and, in Python, the GIL) once instead of five times, which
+        is what limits a group-commit writer under load. Returns notification ids in input order.
+        """
+        if self._autocommit_engine is None:
+            self._autocommit_engine = _autocommit(self.datastore.engine)
+        name = f"{self.schema_name}.{self.events_table_name}" if self.schema_name else self.events_table_name
+        with self._autocommit_engine.connect() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()
+            try:
+                rows = b",".join(
+                    cursor.mogrify("(%s,%s,%s,%s)", (str(e.originator_id), e.originator_version, e.topic, Binary(e.state)))
+                    for e in stored_events
+                )
+                cursor.execute(
+                    f"LOCK TABLE {name} IN EXCLUSIVE MODE; NOTIFY {self.channel_name}; ".encode()
+                    + f"INSERT INTO {name} (originator_id, originator_version, topic, state) VALUES ".encode()
+                    + rows + b" RETURNING id, originator_id, originator_version"
+                )
+                returned = {(str(r[1]), r[2]): r[0] for r in cursor.fetchall()}
+            except psycopg2.IntegrityError as error:
+                raise IntegrityError(error) from error
+            except psycopg2.OperationalError as error:
+                raise OperationalError(error) from error
+            finally:
+                cursor.close()
+        return [returned[(str(e.originator_id), e.originator_version)] for e in stored_events]
+
     def select_notifications(
         self,
         start: int | None,
@@ -109,6 +176,10 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
         query = query.order_by(t.c.id).limit(limit)
         rows = self._read(query)
         return [Notification(id=r[0], originator_id=r[1], originator_version=r[2], topic=r[3], state=_bytes(r[4])) for r in rows]
+
+
+def _autocommit(engine: Engine) -> Engine:
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 class Factory(eventsourcing_sqlalchemy.factory.Factory):
