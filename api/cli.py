@@ -62,7 +62,7 @@ def serve(
     # throughput far below the CPU's capacity. A shorter interval lets waiting threads in sooner.
     sys.setswitchinterval(settings.gil_switch_interval_ms / 1000)
     host, port = host or settings.host, port or settings.port
-    workers = 1 if settings.is_sqlite else settings.workers
+    workers = settings.effective_workers
     typer.echo(f"ledger on {settings.database_url} at http://{host}:{port}/docs ({workers} worker(s))", err=True)
     if workers > 1:
         bootstrap(settings).close()  # create tables and keys once before the workers race for them

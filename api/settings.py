@@ -3,6 +3,7 @@ os.environ; tests construct Settings directly."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -19,7 +20,7 @@ class Settings(BaseSettings):
     token_lifetime_minutes: int = 60
     risk_band_check: bool = Field(True, description="refuse a stated inherent level that contradicts its score band")
     group_commit_max_batch: int = 256
-    workers: int = Field(1, description="HTTP worker processes for `ledger serve` (PostgreSQL only; SQLite keeps one)")
+    workers: int | None = Field(None, description="HTTP worker processes for `ledger serve`; default: one per CPU on PostgreSQL, always one on SQLite")
     log_level: str = "INFO"
     threadpool_size: int = Field(8, description="threads running command handlers per process")
     gil_switch_interval_ms: float = Field(0.5, description="Python GIL switch interval for `serve` (default Python: 5 ms)")
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
         prefix = "sqlite:///"
         if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
             Path(self.database_url[len(prefix):]).parent.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def effective_workers(self) -> int:
+        """Python runs one thread at a time per process, so PostgreSQL deployments use a process per CPU."""
+        if self.is_sqlite:
+            return 1
+        return self.workers or os.cpu_count() or 1
 
     @property
     def is_sqlite(self) -> bool:

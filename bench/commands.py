@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=0, help="commands per level (default: ~PERF_SECONDS worth)")
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--name", default="rest_commands")
-    parser.add_argument("--workers", type=int, default=2, help="server worker processes (LEDGER_WORKERS)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server worker processes (LEDGER_WORKERS)")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
     gate = json.loads(os.environ.get("PERF_GATE", "{}") or "{}")
