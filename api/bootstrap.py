@@ -56,7 +56,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
         settings=settings,
         clock=clock or system_clock,
         ledger=ledger,
-        write=ledger_services(ledger, committer, AssessmentBands(enforce=settings.risk_band_check)),
+        write=ledger_services(ledger, committer, AssessmentBands.configured(settings.risk_bands, settings.risk_band_check)),
         committer=committer,
         engine=engine,
         idempotency=IdempotencyStore(engine),

@@ -32,12 +32,8 @@ def changed(id_name: str) -> Respond:
 
 def execute(services: Services, call: CommandCall, run: Callable[[CommandContext], Receipt], respond: Respond) -> JSONResponse:
     key, principal = call.idempotency_key, call.principal.actor
-    if key is not None:
-        stored = services.idempotency.find(principal, key)
-        if stored is not None:
-            if stored.fingerprint != call.fingerprint:
-                raise IdempotencyKeyReused(f"key {key!r} was first used for a different request")
-            return _answer(stored.status, stored.body, call, replayed=True)
+    if key is not None and (replay := _replay(services, call)) is not None:
+        return replay
 
     def remember(receipt: Receipt, session: Any) -> None:
         status, body = respond(receipt)
@@ -45,13 +41,28 @@ def execute(services: Services, call: CommandCall, run: Callable[[CommandContext
         services.idempotency.save_in(session, row)
 
     context = CommandContext(call.meta, call.expected_version, remember if key is not None else None)
-    receipt = run(context)
-    status, body = respond(receipt)
-    if key is not None and receipt.position is None:  # nothing written, so no transaction stored it
-        services.idempotency.save(
-            services.idempotency.row(principal, key, StoredResponse(call.fingerprint, status, body), call.meta.recorded_at)
-        )
+    try:
+        receipt = run(context)
+        status, body = respond(receipt)
+        if key is not None and receipt.position is None:  # nothing written, so no transaction stored it
+            services.idempotency.save(
+                services.idempotency.row(principal, key, StoredResponse(call.fingerprint, status, body), call.meta.recorded_at)
+            )
+    except Exception:
+        # A concurrent retry with the same key may have won the race: answer as it did.
+        if key is not None and (replay := _replay(services, call)) is not None:
+            return replay
+        raise
     return _answer(status, body, call, replayed=False)
+
+
+def _replay(services: Services, call: CommandCall) -> JSONResponse | None:
+    stored = services.idempotency.find(call.principal.actor, call.idempotency_key or "")
+    if stored is None:
+        return None
+    if stored.fingerprint != call.fingerprint:
+        raise IdempotencyKeyReused(f"key {call.idempotency_key!r} was first used for a different request")
+    return _answer(stored.status, stored.body, call, replayed=True)
 
 
 def _answer(status: int, body: dict[str, Any], call: CommandCall, replayed: bool) -> JSONResponse:

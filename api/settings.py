@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     jwt_secret: str | None = Field(None, description="token signing key; generated and stored in the database if unset")
     token_lifetime_minutes: int = 60
     risk_band_check: bool = Field(True, description="refuse a stated inherent level that contradicts its score band")
+    risk_bands: dict[str, list[float]] | None = Field(
+        None, description='per-method thresholds [major, significant, general], JSON, e.g. {"lec": [320, 160, 70]}'
+    )
     group_commit_max_batch: int = 256
     workers: int | None = Field(None, description="HTTP worker processes for `ledger serve`; default: one per CPU on PostgreSQL, always one on SQLite")
     log_level: str = "INFO"

@@ -67,6 +67,20 @@ class AssessmentBands:
     bands: dict[AssessmentMethod, tuple[Band, ...]] = field(default_factory=lambda: dict(DEFAULT_BANDS))
     enforce: bool = True
 
+    @classmethod
+    def configured(cls, thresholds: dict[str, list[float]] | None, enforce: bool = True) -> AssessmentBands:
+        """Defaults, with per-method thresholds [major, significant, general] replaced where given.
+
+        The comparison keeps the method's convention (LEC: score above the threshold; the others:
+        at least the threshold)."""
+        bands = dict(DEFAULT_BANDS)
+        for name, values in (thresholds or {}).items():
+            method = AssessmentMethod.parse(name, "risk_bands")
+            if len(values) != 3 or not values[0] > values[1] > values[2] >= 0:
+                raise InvalidValue("risk_bands", f"{name}: give three falling thresholds [major, significant, general]")
+            bands[method] = _bands(DEFAULT_BANDS[method][0].inclusive, *values)
+        return cls(bands, enforce)
+
     def level_for(self, method: AssessmentMethod, score: float) -> RiskLevel:
         for band in self.bands[method]:
             if band.reached_by(score):

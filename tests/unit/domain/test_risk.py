@@ -328,3 +328,21 @@ def test_band_check_refuses_a_negative_score_even_when_not_enforced() -> None:
     with pytest.raises(InvalidValue) as error:
         AssessmentBands(enforce=False).check(AssessmentMethod.LS, -1, RiskLevel.LOW, "inherent_level")
     assert error.value.field == "assessment.score"
+
+
+def test_configured_bands_replace_the_defaults_per_method() -> None:
+    from domain.risks.assessment import AssessmentBands, AssessmentMethod
+    from domain.shared.codes import RiskLevel
+
+    bands = AssessmentBands.configured({"lec": [400, 200, 100]})
+    assert bands.level_for(AssessmentMethod.LEC, 350) is RiskLevel.SIGNIFICANT
+    assert bands.level_for(AssessmentMethod.LEC, 100) is RiskLevel.LOW  # LEC keeps "above the threshold"
+    assert bands.level_for(AssessmentMethod.LS, 20) is RiskLevel.MAJOR  # untouched default
+
+
+@pytest.mark.parametrize("thresholds", [{"lec": [1, 2, 3]}, {"lec": [300, 200]}, {"guess": [3, 2, 1]}])
+def test_misconfigured_bands_are_refused(thresholds: dict) -> None:
+    from domain.risks.assessment import AssessmentBands
+
+    with pytest.raises(InvalidValue):
+        AssessmentBands.configured(thresholds)
