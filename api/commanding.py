@@ -30,7 +30,8 @@ def changed(id_name: str) -> Respond:
     return lambda r: (200, receipt_body(r, id_name))
 
 
-def execute(services: Services, call: CommandCall, run: Callable[[CommandContext], Receipt], respond: Respond) -> JSONResponse:
+def execute(call: CommandCall, run: Callable[[CommandContext], Receipt], respond: Respond) -> JSONResponse:
+    services = call.services
     key, principal = call.idempotency_key, call.principal.actor
     if key is not None and (replay := _replay(services, call)) is not None:
         return replay

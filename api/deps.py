@@ -1,9 +1,14 @@
-"""Annotated dependencies: services, the authenticated principal, and the command call (Meta,
-If-Match, Idempotency-Key) that every command route hands to `execute`."""
+"""Annotated dependencies: the authenticated principal and the command call (Meta, If-Match,
+Idempotency-Key) that every command route hands to `execute`.
+
+Each route depends on one flat dependency that does no I/O and is `async def`: FastAPI runs a sync
+dependency in the thread pool, and solving nested dependency graphs per request cost more than the
+work itself."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -15,15 +20,6 @@ from api.bootstrap import Services
 from api.errors import Forbidden, InvalidHeader, Unauthorized
 from domain.identity.aggregate import Role, Scope
 from domain.shared.meta import Channel, Meta
-
-
-# Dependencies that do no I/O are `async def`: FastAPI runs a sync dependency in the thread pool,
-# and each such hop cost more than the work itself.
-async def get_services(request: Request) -> Services:
-    return request.app.state.services
-
-
-ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 @dataclass(frozen=True)
@@ -38,46 +34,51 @@ class Principal:
         return f"user:{self.username}"
 
 
-async def current_principal(request: Request, services: ServicesDep) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+def services_of(request: Request) -> Services:
+    return request.app.state.services
+
+
+async def get_services(request: Request) -> Services:
+    return services_of(request)
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def authenticate(request: Request, roles: tuple[Role, ...] = (), enterprise: bool = False) -> Principal:
+    """The bearer token's principal (401 if absent/invalid/expired), checked against the roles (403)."""
+    services = services_of(request)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("a bearer token is required (POST /api/v1/sessions)")
     try:
         claims = services.tokens.verify(token.strip(), services.clock())
-    except TokenInvalid as error:
-        raise Unauthorized(f"invalid token: {error}") from None
-    try:
-        return Principal(
+        principal = Principal(
             username=claims["sub"],
             role=Role(claims["role"]),
             credit_code=claims.get("ent"),
             scope=Scope(claims.get("region"), tuple(claims.get("industries") or ()), claims.get("level")),
         )
+    except TokenInvalid as error:
+        raise Unauthorized(f"invalid token: {error}") from None
     except (KeyError, ValueError):
         raise Unauthorized("invalid token: missing claims") from None
-
-
-PrincipalDep = Annotated[Principal, Depends(current_principal)]
-
-
-def require(*roles: Role):  # noqa: ANN201
-    async def check(principal: PrincipalDep) -> Principal:
-        if principal.role not in roles:
-            allowed = ", ".join(r.value for r in roles)
-            raise Forbidden(f"role {principal.role.value} may not do this (needs {allowed})")
-        return principal
-
-    return check
-
-
-async def enterprise_principal(principal: Annotated[Principal, Depends(require(Role.ENTERPRISE))]) -> Principal:
-    if not principal.credit_code:
+    if roles and principal.role not in roles:
+        raise Forbidden(f"role {principal.role.value} may not do this (needs {', '.join(r.value for r in roles)})")
+    if enterprise and not principal.credit_code:
         raise Forbidden("this user is not bound to an enterprise")
     return principal
 
 
-EnterpriseDep = Annotated[Principal, Depends(enterprise_principal)]
+def require(*roles: Role, enterprise: bool = False) -> Callable[[Request], Awaitable[Principal]]:
+    async def principal(request: Request) -> Principal:
+        return authenticate(request, roles, enterprise)
+
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(require())]
+EnterpriseDep = Annotated[Principal, Depends(require(Role.ENTERPRISE, enterprise=True))]
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
 AuditorDep = Annotated[Principal, Depends(require(Role.AUDITOR, Role.ADMIN))]
 StaffDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR))]
@@ -85,13 +86,19 @@ StaffDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.SUPERVISOR, Rol
 
 @dataclass(frozen=True)
 class CommandCall:
-    """How this command arrived: attribution, expected version and idempotency key."""
+    """How this command arrived: who, attribution, expected version and idempotency key."""
 
+    services: Services
     principal: Principal
     meta: Meta
     expected_version: int | None
     idempotency_key: str | None
     fingerprint: str
+
+    @property
+    def credit_code(self) -> str:
+        """The enterprise an enterprise user acts for (checked present by the dependency)."""
+        return self.principal.credit_code or ""
 
 
 def _expected_version(if_match: str | None) -> int | None:
@@ -103,35 +110,39 @@ def _expected_version(if_match: str | None) -> int | None:
     return int(text)
 
 
-async def command_call(
-    request: Request,
-    services: ServicesDep,
-    principal: PrincipalDep,
-    if_match: Annotated[str | None, Header()] = None,
-    idempotency_key: Annotated[str | None, Header()] = None,
-) -> CommandCall:
-    request_id = request.state.request_id
-    meta = Meta(
-        actor=principal.actor,
-        channel=Channel.ADMIN.value if principal.role is Role.ADMIN else Channel.REST.value,
-        recorded_at=services.clock(),
-        request_id=request_id,
-        correlation_id=request.headers.get("x-correlation-id") or request_id,
-        causation_id=request.headers.get("x-causation-id"),
-    )
-    if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
-        raise InvalidHeader("Idempotency-Key", "must be 1-200 characters")
-    body = await request.body()
-    return CommandCall(
-        principal=principal,
-        meta=meta,
-        expected_version=_expected_version(if_match),
-        idempotency_key=idempotency_key,
-        fingerprint=fingerprint(request.method, request.url.path, body),
-    )
+def command_call(*roles: Role, enterprise: bool = False) -> Callable[..., Awaitable[CommandCall]]:
+    async def call(
+        request: Request,
+        if_match: Annotated[str | None, Header()] = None,
+        idempotency_key: Annotated[str | None, Header()] = None,
+    ) -> CommandCall:
+        principal = authenticate(request, roles, enterprise)
+        services = services_of(request)
+        request_id = request.state.request_id
+        meta = Meta(
+            actor=principal.actor,
+            channel=Channel.ADMIN.value if principal.role is Role.ADMIN else Channel.REST.value,
+            recorded_at=services.clock(),
+            request_id=request_id,
+            correlation_id=request.headers.get("x-correlation-id") or request_id,
+            causation_id=request.headers.get("x-causation-id"),
+        )
+        if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
+            raise InvalidHeader("Idempotency-Key", "must be 1-200 characters")
+        return CommandCall(
+            services=services,
+            principal=principal,
+            meta=meta,
+            expected_version=_expected_version(if_match),
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint(request.method, request.url.path, await request.body()),
+        )
+
+    return call
 
 
-CommandCallDep = Annotated[CommandCall, Depends(command_call)]
+EnterpriseCommandDep = Annotated[CommandCall, Depends(command_call(Role.ENTERPRISE, enterprise=True))]
+AdminCommandDep = Annotated[CommandCall, Depends(command_call(Role.ADMIN))]
 
 
 def new_request_id() -> str:

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.commanding import changed, created, execute
-from api.deps import AdminDep, CommandCallDep, ServicesDep, StaffDep
+from api.deps import AdminCommandDep, ServicesDep, StaffDep
 from api.schemas.common import PROBLEMS
 from api.schemas.enterprises import (
     Deregistration,
@@ -27,14 +27,14 @@ router = APIRouter(prefix="/enterprises", tags=["enterprises (admin)"], response
 
 
 @router.post("", response_model=EnterpriseAccepted, status_code=201)
-def register_enterprise(body: EnterpriseRegistration, _: AdminDep, call: CommandCallDep, services: ServicesDep) -> JSONResponse:
+def register_enterprise(body: EnterpriseRegistration, call: AdminCommandDep) -> JSONResponse:
     """Register an enterprise (201); an identical repeat answers 200, different content 409."""
     spec = EnterpriseSpec(
         credit_code=body.credit_code, name=body.name, region_code=body.region_code, industry=body.industry.value,
         supervision_level=body.supervision_level.value, safety_officer_name=body.safety_officer.name,
         safety_officer_mobile=body.safety_officer.mobile, registered_at=body.registered_at,
     )
-    return execute(services, call, lambda ctx: services.write.enterprises.register(ctx, spec), created("enterprise_id"))
+    return execute(call, lambda ctx: call.services.write.enterprises.register(ctx, spec), created("enterprise_id"))
 
 
 @router.get("/{credit_code}", response_model=EnterpriseView)
@@ -50,23 +50,23 @@ def get_enterprise(credit_code: str, principal: StaffDep, services: ServicesDep)
 
 @router.patch("/{credit_code}", response_model=EnterpriseAccepted)
 def change_enterprise(
-    credit_code: str, body: EnterpriseUpdate, _: AdminDep, call: CommandCallDep, services: ServicesDep
+    credit_code: str, body: EnterpriseUpdate, call: AdminCommandDep
 ) -> JSONResponse:
     """Change an enterprise's details (name, region, industry, level, safety officer)."""
     changes = body.changes()
     return execute(
-        services, call, lambda ctx: services.write.enterprises.change_details(ctx, credit_code, changes),
+        call, lambda ctx: call.services.write.enterprises.change_details(ctx, credit_code, changes),
         changed("enterprise_id"),
     )
 
 
 @router.post("/{credit_code}/deregistration", response_model=EnterpriseAccepted)
 def deregister_enterprise(
-    credit_code: str, body: Deregistration, _: AdminDep, call: CommandCallDep, services: ServicesDep
+    credit_code: str, body: Deregistration, call: AdminCommandDep
 ) -> JSONResponse:
     """Deregister (注销) an enterprise: its history stays, it accepts no new data."""
     return execute(
-        services, call, lambda ctx: services.write.enterprises.deregister(ctx, credit_code, body.reason),
+        call, lambda ctx: call.services.write.enterprises.deregister(ctx, credit_code, body.reason),
         changed("enterprise_id"),
     )
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.commanding import changed, created, execute
-from api.deps import CommandCallDep, EnterpriseDep, ServicesDep
+from api.deps import EnterpriseCommandDep, EnterpriseDep, ServicesDep
 from api.schemas.common import PROBLEMS, Invalidation
 from api.schemas.hazards import AcceptanceReport, HazardAccepted, HazardRegistration, HazardView, RectificationReport
 from domain.hazards.aggregate import Hazard, RectificationPlan
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/hazards", tags=["hazards (enterprise)"], responses=P
 
 
 @router.post("", response_model=HazardAccepted, status_code=201)
-def register_hazard(body: HazardRegistration, who: EnterpriseDep, call: CommandCallDep, services: ServicesDep) -> JSONResponse:
+def register_hazard(body: HazardRegistration, call: EnterpriseCommandDep) -> JSONResponse:
     """隐患信息新增: register a hidden hazard (a major one needs a deadline and a rectification plan)."""
     plan = RectificationPlan(**body.rectification_plan.model_dump()) if body.rectification_plan else None
     spec = HazardSpec(
@@ -27,18 +27,18 @@ def register_hazard(body: HazardRegistration, who: EnterpriseDep, call: CommandC
         governance_type=body.governance_type.value, rectification_deadline=body.rectification_deadline,
         risk_id=body.risk_id, rectification_plan=plan,
     )
-    return execute(services, call, lambda ctx: services.write.hazards.register(ctx, who.credit_code, spec), created("hazard_id"))
+    return execute(call, lambda ctx: call.services.write.hazards.register(ctx, call.credit_code, spec), created("hazard_id"))
 
 
 @router.post("/{hazard_id}/rectification", response_model=HazardAccepted)
 def report_rectification(
-    hazard_id: UUID, body: RectificationReport, who: EnterpriseDep, call: CommandCallDep, services: ServicesDep
+    hazard_id: UUID, body: RectificationReport, call: EnterpriseCommandDep
 ) -> JSONResponse:
     """隐患整改: report the rectification as done; the hazard then awaits acceptance."""
     return execute(
-        services, call,
-        lambda ctx: services.write.hazards.report_rectification(
-            ctx, who.credit_code, hazard_id, body.measures, body.completed_at, body.responsible_person, body.cost
+        call,
+        lambda ctx: call.services.write.hazards.report_rectification(
+            ctx, call.credit_code, hazard_id, body.measures, body.completed_at, body.responsible_person, body.cost
         ),
         changed("hazard_id"),
     )
@@ -46,13 +46,13 @@ def report_rectification(
 
 @router.post("/{hazard_id}/acceptance", response_model=HazardAccepted)
 def report_acceptance(
-    hazard_id: UUID, body: AcceptanceReport, who: EnterpriseDep, call: CommandCallDep, services: ServicesDep
+    hazard_id: UUID, body: AcceptanceReport, call: EnterpriseCommandDep
 ) -> JSONResponse:
     """隐患验收: passed closes the hazard; failed returns it to rectification. Before rectification: 409."""
     return execute(
-        services, call,
-        lambda ctx: services.write.hazards.accept(
-            ctx, who.credit_code, hazard_id, body.passed, body.accepted_by, body.accepted_at, body.opinion
+        call,
+        lambda ctx: call.services.write.hazards.accept(
+            ctx, call.credit_code, hazard_id, body.passed, body.accepted_by, body.accepted_at, body.opinion
         ),
         changed("hazard_id"),
     )
@@ -60,11 +60,11 @@ def report_acceptance(
 
 @router.post("/{hazard_id}/invalidation", response_model=HazardAccepted)
 def invalidate_hazard(
-    hazard_id: UUID, body: Invalidation, who: EnterpriseDep, call: CommandCallDep, services: ServicesDep
+    hazard_id: UUID, body: Invalidation, call: EnterpriseCommandDep
 ) -> JSONResponse:
     """隐患信息删除 (变更有效状态)."""
     return execute(
-        services, call, lambda ctx: services.write.hazards.invalidate(ctx, who.credit_code, hazard_id, body.reason),
+        call, lambda ctx: call.services.write.hazards.invalidate(ctx, call.credit_code, hazard_id, body.reason),
         changed("hazard_id"),
     )
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.commanding import created, execute
-from api.deps import CommandCallDep, EnterpriseDep, ServicesDep
+from api.deps import EnterpriseCommandDep, EnterpriseDep, ServicesDep
 from api.schemas.common import PROBLEMS
 from api.schemas.inspections import InspectionAccepted, InspectionRecord, InspectionView
 from domain.inspections.commands import InspectionSpec
@@ -17,11 +17,11 @@ router = APIRouter(prefix="/inspections", tags=["inspections (enterprise)"], res
 
 
 @router.post("", response_model=InspectionAccepted, status_code=201)
-def record_inspection(body: InspectionRecord, who: EnterpriseDep, call: CommandCallDep, services: ServicesDep) -> JSONResponse:
+def record_inspection(body: InspectionRecord, call: EnterpriseCommandDep) -> JSONResponse:
     """Record an investigation, also (especially) when it found no hazard."""
     spec = InspectionSpec(body.inspection_code, body.performed_at, body.scope, body.hazards_found, body.inspector)
     return execute(
-        services, call, lambda ctx: services.write.inspections.record(ctx, who.credit_code, spec), created("inspection_id")
+        call, lambda ctx: call.services.write.inspections.record(ctx, call.credit_code, spec), created("inspection_id")
     )
 
 

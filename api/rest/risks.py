@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.commanding import changed, created, execute
-from api.deps import CommandCallDep, EnterpriseDep, ServicesDep
+from api.deps import EnterpriseCommandDep, EnterpriseDep, ServicesDep
 from api.schemas.common import PROBLEMS, Invalidation
 from api.schemas.risks import MeasuresRevision, RiskAccepted, RiskIdentification, RiskLevelChange, RiskView
 from domain.risks.aggregate import ControlMeasure, Risk
@@ -22,7 +22,7 @@ def _measures(items: list) -> list[ControlMeasure]:  # noqa: ANN001
 
 
 @router.post("", response_model=RiskAccepted, status_code=201)
-def identify_risk(body: RiskIdentification, who: EnterpriseDep, call: CommandCallDep, services: ServicesDep) -> JSONResponse:
+def identify_risk(body: RiskIdentification, call: EnterpriseCommandDep) -> JSONResponse:
     """风险点新增: add a risk point to the enterprise's risk list."""
     spec = RiskSpec(
         risk_code=body.risk_code, name=body.name, location=body.location, hazard_factors=body.hazard_factors,
@@ -30,41 +30,41 @@ def identify_risk(body: RiskIdentification, who: EnterpriseDep, call: CommandCal
         assessment_score=body.assessment.score, current_level=body.current_level, inherent_level=body.inherent_level,
         control_measures=_measures(body.control_measures), identified_at=body.identified_at,
     )
-    return execute(services, call, lambda ctx: services.write.risks.identify(ctx, who.credit_code, spec), created("risk_id"))
+    return execute(call, lambda ctx: call.services.write.risks.identify(ctx, call.credit_code, spec), created("risk_id"))
 
 
 @router.post("/{risk_id}/level-changes", response_model=RiskAccepted)
 def change_risk_level(
-    risk_id: UUID, body: RiskLevelChange, who: EnterpriseDep, call: CommandCallDep, services: ServicesDep
+    risk_id: UUID, body: RiskLevelChange, call: EnterpriseCommandDep
 ) -> JSONResponse:
     """风险升级/降级: recorded as Upgraded or Downgraded by level order; the same level is refused (409)."""
     return execute(
-        services, call,
-        lambda ctx: services.write.risks.change_level(ctx, who.credit_code, risk_id, body.level, body.reason, body.changed_at),
+        call,
+        lambda ctx: call.services.write.risks.change_level(ctx, call.credit_code, risk_id, body.level, body.reason, body.changed_at),
         changed("risk_id"),
     )
 
 
 @router.post("/{risk_id}/measure-revisions", response_model=RiskAccepted)
 def revise_risk_measures(
-    risk_id: UUID, body: MeasuresRevision, who: EnterpriseDep, call: CommandCallDep, services: ServicesDep
+    risk_id: UUID, body: MeasuresRevision, call: EnterpriseCommandDep
 ) -> JSONResponse:
     """管控措施修订: replace the risk's control measures."""
     measures = _measures(body.control_measures)
     return execute(
-        services, call,
-        lambda ctx: services.write.risks.revise_measures(ctx, who.credit_code, risk_id, measures, body.reason),
+        call,
+        lambda ctx: call.services.write.risks.revise_measures(ctx, call.credit_code, risk_id, measures, body.reason),
         changed("risk_id"),
     )
 
 
 @router.post("/{risk_id}/invalidation", response_model=RiskAccepted)
 def invalidate_risk(
-    risk_id: UUID, body: Invalidation, who: EnterpriseDep, call: CommandCallDep, services: ServicesDep
+    risk_id: UUID, body: Invalidation, call: EnterpriseCommandDep
 ) -> JSONResponse:
     """风险点删除 (变更有效状态): never a physical delete; no later change is accepted."""
     return execute(
-        services, call, lambda ctx: services.write.risks.invalidate(ctx, who.credit_code, risk_id, body.reason),
+        call, lambda ctx: call.services.write.risks.invalidate(ctx, call.credit_code, risk_id, body.reason),
         changed("risk_id"),
     )
 
