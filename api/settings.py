@@ -40,6 +40,8 @@ class Settings(BaseSettings):
             "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),
             "AGGREGATE_CACHE_FASTFORWARD": "y",
             "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+            # request threads + the group-commit writer + GETs on the event loop's own pool threads
+            "SQLALCHEMY_POOL_SIZE": str(self.threadpool_size + 8),
         }
 
     def ensure_sqlite_directory(self) -> None:

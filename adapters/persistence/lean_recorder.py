@@ -17,7 +17,11 @@ from uuid import UUID
 import psycopg2
 from eventsourcing.persistence import IntegrityError, Notification, OperationalError, StoredEvent
 from psycopg2 import Binary
+from functools import partial
+
 import eventsourcing_sqlalchemy.factory
+from eventsourcing.utils import Environment
+from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from eventsourcing_sqlalchemy.datastore import transactions
 from sqlalchemy import Row, Select, insert, select, text
@@ -183,4 +187,18 @@ def _autocommit(engine: Engine) -> Engine:
 
 
 class Factory(eventsourcing_sqlalchemy.factory.Factory):
+    """Also sizes the connection pool (SQLALCHEMY_POOL_SIZE): SQLAlchemy's default of 5 (+10
+    overflow connections that are closed when returned) made PostgreSQL fork a new backend for
+    many commands under load."""
+
     application_recorder_class = LeanApplicationRecorder
+    SQLALCHEMY_POOL_SIZE = "SQLALCHEMY_POOL_SIZE"
+
+    def __init__(self, env: Environment) -> None:
+        url = env.get(self.SQLALCHEMY_URL) or ""
+        size = int(env.get(self.SQLALCHEMY_POOL_SIZE) or 0)
+        if size and url.startswith("postgresql"):
+            self.datastore_class = partial(  # type: ignore[assignment]
+                SQLAlchemyDatastore, pool_size=size, max_overflow=size
+            )
+        super().__init__(env)
