@@ -50,7 +50,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
     ledger = Ledger(env=settings.eventsourcing_env())
     engine: Engine = ledger.recorder.datastore.engine  # type: ignore[attr-defined]
     metadata.create_all(engine, checkfirst=True)
-    committer = GroupCommitter(ledger, max_batch=settings.group_commit_max_batch)
+    committer = GroupCommitter(ledger, settings.group_commit_max_batch, settings.group_commit_linger_ms / 1000)
     key = settings.jwt_secret.encode() if settings.jwt_secret else get_or_create_secret(engine, "jwt_signing_key")
     return Services(
         settings=settings,

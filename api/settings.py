@@ -23,6 +23,7 @@ class Settings(BaseSettings):
         None, description='per-method thresholds [major, significant, general], JSON, e.g. {"lec": [320, 160, 70]}'
     )
     group_commit_max_batch: int = 256
+    group_commit_linger_ms: float = Field(0.0, description="how long the writer waits for more commands to share a transaction")
     workers: int | None = Field(None, description="HTTP worker processes for `ledger serve`; default: one per CPU on PostgreSQL, always one on SQLite")
     log_level: str = "INFO"
     threadpool_size: int = Field(8, description="threads running command handlers per process")

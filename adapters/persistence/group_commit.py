@@ -40,9 +40,10 @@ class _Submission:
 class GroupCommitter:
     """A `Committer` that batches concurrent commits into one store transaction."""
 
-    def __init__(self, app: Application, max_batch: int = 256) -> None:
+    def __init__(self, app: Application, max_batch: int = 256, linger: float = 0.0) -> None:
         self._app = app
         self._max_batch = max_batch
+        self._linger = linger  # seconds to wait for company after the first submission
         self._queue: queue.Queue[_Submission | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -85,9 +86,11 @@ class GroupCommitter:
             if first is None:
                 break
             batch = [first]
+            deadline = time.monotonic() + self._linger
             while len(batch) < self._max_batch:
                 try:
-                    item = self._queue.get_nowait()
+                    wait = deadline - time.monotonic()
+                    item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if item is None:
