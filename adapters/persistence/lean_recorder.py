@@ -202,3 +202,9 @@ class Factory(eventsourcing_sqlalchemy.factory.Factory):
                 SQLAlchemyDatastore, pool_size=size, max_overflow=size
             )
         super().__init__(env)
+
+    def close(self) -> None:
+        """Release the pooled connections (the library's factory leaves them to the garbage collector)."""
+        super().close()
+        if self.datastore.engine is not None:
+            self.datastore.engine.dispose()

@@ -9,32 +9,18 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
-from domain.enterprises.commands import EnterpriseSpec
-from tests.conftest import add_user, cli_context, login
-from tests.support.builders import a_credit_code, enterprise_body, risk_body
+from tests.e2e.helpers import assert_problem, enterprise_login
+from tests.conftest import add_user, login
+from tests.support.builders import enterprise_body, risk_body
 from tests.support.clock import FakeClock
 
-PROBLEM = "application/problem+json"
 
 
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM), response.headers
-    body = response.json()
-    assert body["status"] == status
-    assert body["type"] and body["title"] and body["detail"]
-    return body
 
 
 def enterprise_user(client: TestClient, services: Services) -> tuple[str, dict[str, str]]:
-    credit_code = a_credit_code()
-    services.write.enterprises.register(cli_context(services), EnterpriseSpec(
-        credit_code=credit_code, name="登封市示范化工有限公司", region_code="410185", industry="hazardous_chemicals",
-        supervision_level="county", safety_officer_name="张伟", safety_officer_mobile="13800138000",
-        registered_at=services.clock(),
-    ))
-    username = add_user(services, "enterprise", credit_code=credit_code)
-    return username, login(client, username)
+    _, username, headers = enterprise_login(client, services)
+    return username, headers
 
 
 def test_history_lists_every_event_in_order_with_metadata(client: TestClient, services: Services, clock: FakeClock) -> None:

@@ -8,25 +8,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
+from tests.e2e.helpers import assert_problem, error_fields
 from tests.conftest import add_user, login
 from tests.support.builders import a_credit_code, enterprise_body, hazard_body, inspection_body, risk_body
 
-PROBLEM = "application/problem+json"
 ENTERPRISES = "/api/v1/enterprises"
 
 
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM), response.headers
-    body = response.json()
-    assert body["status"] == status
-    assert body["type"] and body["title"] and body["detail"]
-    return body
 
 
-def error_fields(body: dict[str, Any]) -> set[str]:
-    """The dotted field path of each field error, without the leading 'body'."""
-    return {".".join(str(part) for part in e["loc"] if part != "body") for e in body["errors"]}
 
 
 @pytest.fixture

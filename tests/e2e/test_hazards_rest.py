@@ -10,11 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
-from domain.enterprises.commands import EnterpriseSpec
-from tests.conftest import add_user, cli_context, login
-from tests.support.builders import a_credit_code, hazard_body, risk_body
+from tests.e2e.helpers import assert_problem, enterprise_login, error_fields
+from tests.support.builders import hazard_body, risk_body
 
-PROBLEM = "application/problem+json"
 HAZARDS = "/api/v1/hazards"
 
 PLAN = {
@@ -24,27 +22,12 @@ PLAN = {
 }
 
 
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM), response.headers
-    body = response.json()
-    assert body["status"] == status
-    assert body["type"] and body["title"] and body["detail"]
-    return body
 
 
-def error_fields(body: dict[str, Any]) -> set[str]:
-    return {".".join(str(part) for part in e["loc"] if part != "body") for e in body["errors"]}
 
 
 def enterprise_user(client: TestClient, services: Services) -> dict[str, str]:
-    credit_code = a_credit_code()
-    services.write.enterprises.register(cli_context(services), EnterpriseSpec(
-        credit_code=credit_code, name="登封市示范化工有限公司", region_code="410185", industry="hazardous_chemicals",
-        supervision_level="county", safety_officer_name="张伟", safety_officer_mobile="13800138000",
-        registered_at=services.clock(),
-    ))
-    return login(client, add_user(services, "enterprise", credit_code=credit_code))
+    return enterprise_login(client, services)[2]
 
 
 @pytest.fixture

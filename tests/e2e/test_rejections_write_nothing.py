@@ -12,21 +12,15 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from api.bootstrap import Services
-from domain.enterprises.commands import EnterpriseSpec
-from tests.conftest import add_user, cli_context, login
+from tests.e2e.helpers import PROBLEM, enterprise_login
+from tests.conftest import add_user, login
 from tests.support.builders import a_credit_code, enterprise_body, hazard_body, risk_body
 
-PROBLEM = "application/problem+json"
 
 
 def enterprise_user(client: TestClient, services: Services) -> tuple[dict[str, str], str]:
-    credit_code = a_credit_code()
-    services.write.enterprises.register(cli_context(services), EnterpriseSpec(
-        credit_code=credit_code, name="登封市示范化工有限公司", region_code="410185", industry="hazardous_chemicals",
-        supervision_level="county", safety_officer_name="张伟", safety_officer_mobile="13800138000",
-        registered_at=services.clock(),
-    ))
-    return login(client, add_user(services, "enterprise", credit_code=credit_code)), credit_code
+    credit_code, _, headers = enterprise_login(client, services)
+    return headers, credit_code
 
 
 @dataclass(frozen=True)

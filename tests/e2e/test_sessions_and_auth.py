@@ -6,39 +6,21 @@ from __future__ import annotations
 import base64
 import json
 import random
-from typing import Any
 
 import jwt
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
-from domain.enterprises.commands import EnterpriseSpec
 from domain.shared.credit_code import credit_code_with_check_digit
-from tests.conftest import PASSWORD, add_user, cli_context, login
+from tests.e2e.helpers import assert_problem, register_enterprise
+from tests.conftest import PASSWORD, add_user, login
 from tests.support.builders import a_credit_code, enterprise_body, risk_body
 from tests.support.clock import FakeClock
 
-PROBLEM = "application/problem+json"
 
 
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM), response.headers
-    body = response.json()
-    assert body["status"] == status
-    assert body["type"] and body["title"] and body["detail"]
-    return body
 
 
-def register_enterprise(services: Services, credit_code: str | None = None, region_code: str = "410185") -> str:
-    body = enterprise_body(credit_code, region_code=region_code)
-    spec = EnterpriseSpec(
-        credit_code=body["credit_code"], name=body["name"], region_code=region_code, industry=body["industry"],
-        supervision_level=body["supervision_level"], safety_officer_name=body["safety_officer"]["name"],
-        safety_officer_mobile=body["safety_officer"]["mobile"], registered_at=services.clock(),
-    )
-    services.write.enterprises.register(cli_context(services), spec)
-    return body["credit_code"]
 
 
 def luoyang_credit_code() -> str:
