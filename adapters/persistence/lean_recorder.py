@@ -40,6 +40,13 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
     def _table(self):  # noqa: ANN202
         return self.events_record_cls.__table__
 
+    def create_table(self) -> None:
+        """Also index (topic, id): followers and registers select events by topic."""
+        super().create_table()
+        name = f"{self.schema_name}.{self.events_table_name}" if self.schema_name else self.events_table_name
+        with self.datastore.engine.begin() as conn:  # not an Index object: the Table is shared between datastores
+            conn.execute(text(f"CREATE INDEX IF NOT EXISTS {self.events_table_name}_topic_idx ON {name} (topic, id)"))
+
     def _read(self, query: Select) -> list[Row]:
         """Run a read. Outside a transaction on PostgreSQL, use an autocommit connection: one round
         trip instead of BEGIN + SELECT + ROLLBACK (a single SELECT sees one consistent snapshot)."""
