@@ -12,7 +12,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.bootstrap import Services
 from api.deps import new_request_id
 from api.errors import install_error_handlers
-from api.rest import audit, enterprises, hazards, inspections, risks, sessions
+from domain.shared.commands import CommandContext
+from domain.shared.meta import Channel, Meta
+from api.call_logging import CallLogMiddleware
+from api.interfaces import declared_interfaces
+from api.rest import audit, call_logs, catalog, enterprises, hazards, inspections, oauth, risks, sessions, subscriptions
 
 DESCRIPTION = """
 双重预防 regulatory ledger — enterprise data exchange interface, v1.
@@ -49,6 +53,11 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+def system_context(services: Services) -> CommandContext:
+    request_id = new_request_id()
+    return CommandContext(Meta("system:startup", Channel.ADMIN.value, services.clock(), request_id, request_id))
+
+
 def create_app(services: Services) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -57,6 +66,8 @@ def create_app(services: Services) -> FastAPI:
         # writer then waits behind them for every round trip.
         to_thread.current_default_thread_limiter().total_tokens = services.settings.threadpool_size
         services.start()
+        # The catalog always matches what this app serves: declared from its own OpenAPI document.
+        services.write.catalog.declare(system_context(services), declared_interfaces(app))
         try:
             yield
         finally:
@@ -66,7 +77,8 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
 
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(CallLogMiddleware, call_log=services.call_log, clock=services.clock)
+    app.add_middleware(RequestIdMiddleware)  # outermost: the call log and the events see its id
 
     @app.get("/healthz", tags=["operations"])
     def health() -> dict[str, object]:
@@ -76,7 +88,8 @@ def create_app(services: Services) -> FastAPI:
                 "group_commit": {"transactions": committer.batches, "commands": committer.commits,
                                  "seconds": round(committer.seconds_in_transactions, 3)}}
 
-    for router in (sessions.router, enterprises.router, risks.router, hazards.router, inspections.router, audit.router):
+    for router in (sessions.router, enterprises.router, risks.router, hazards.router, inspections.router, audit.router,
+                   call_logs.router, catalog.router, subscriptions.router, oauth.router):
         app.include_router(router, prefix="/api/v1")
     return app
 

@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from adapters.crypto.tokens import TokenIssuer
+from adapters.persistence.call_log import CallLog
+from adapters.persistence.handover import SecretHandover
 from adapters.persistence.event_reader import EventReader
 from adapters.persistence.group_commit import GroupCommitter
 from adapters.persistence.idempotency import IdempotencyStore
 from adapters.persistence.secrets import get_or_create_secret
 from adapters.persistence.tables import metadata
+from api.access import RateLimiter, SubscriptionGate
 from api.settings import Settings
 from domain.ledger import Ledger
 from domain.risks.assessment import AssessmentBands
@@ -35,12 +38,19 @@ class Services:
     idempotency: IdempotencyStore
     tokens: TokenIssuer
     events: EventReader
+    call_log: CallLog
+    client_tokens: TokenIssuer
+    handover: SecretHandover
+    gate: SubscriptionGate
+    limiter: RateLimiter
 
     def start(self) -> None:
         self.committer.start()
+        self.call_log.start()
 
     def close(self) -> None:
         """Drain pending commits first: nothing accepted is lost on a normal shutdown."""
+        self.call_log.stop()  # first: its queued entries are written while the engine is still open
         self.committer.stop()
         self.ledger.close()
 
@@ -52,14 +62,25 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
     metadata.create_all(engine, checkfirst=True)
     committer = GroupCommitter(ledger, settings.group_commit_max_batch, settings.group_commit_linger_ms / 1000)
     key = settings.jwt_secret.encode() if settings.jwt_secret else get_or_create_secret(engine, "jwt_signing_key")
+    write = ledger_services(ledger, committer, AssessmentBands.configured(settings.risk_bands, settings.risk_band_check))
+
+    def is_live(subscription_id: str) -> bool:
+        found = write.subscriptions.find(subscription_id)
+        return found is not None and found.is_live
+
     return Services(
         settings=settings,
         clock=clock or system_clock,
         ledger=ledger,
-        write=ledger_services(ledger, committer, AssessmentBands.configured(settings.risk_bands, settings.risk_band_check)),
+        write=write,
         committer=committer,
         engine=engine,
         idempotency=IdempotencyStore(engine),
         tokens=TokenIssuer(key, timedelta(minutes=settings.token_lifetime_minutes)),
         events=EventReader(ledger),
+        call_log=CallLog(engine),
+        client_tokens=TokenIssuer(key, timedelta(minutes=settings.client_token_lifetime_minutes)),
+        handover=SecretHandover(engine),
+        gate=SubscriptionGate(is_live, settings.subscription_check_seconds),
+        limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
     )

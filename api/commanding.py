@@ -12,7 +12,7 @@ from adapters.persistence.idempotency import StoredResponse
 from api.bootstrap import Services
 from api.deps import CommandCall
 from api.errors import IdempotencyKeyReused
-from domain.shared.commands import CommandContext, Receipt
+from domain.shared.commands import CommandContext, OnRecorded, Receipt
 
 Respond = Callable[[Receipt], tuple[int, dict[str, Any]]]
 
@@ -30,7 +30,10 @@ def changed(id_name: str) -> Respond:
     return lambda r: (200, receipt_body(r, id_name))
 
 
-def execute(call: CommandCall, run: Callable[[CommandContext], Receipt], respond: Respond) -> JSONResponse:
+def execute(
+    call: CommandCall, run: Callable[[CommandContext], Receipt], respond: Respond, also: OnRecorded | None = None
+) -> JSONResponse:
+    """`also` runs inside the commit transaction too (e.g. the one-time secret hand-over)."""
     services = call.services
     key, principal = call.idempotency_key, call.principal.actor
     if key is not None and (replay := _replay(services, call)) is not None:
@@ -41,7 +44,13 @@ def execute(call: CommandCall, run: Callable[[CommandContext], Receipt], respond
         row = services.idempotency.row(principal, key, StoredResponse(call.fingerprint, status, body), call.meta.recorded_at)
         services.idempotency.save_in(session, row)
 
-    context = CommandContext(call.meta, call.expected_version, remember if key is not None else None)
+    hooks = [hook for hook in (remember if key is not None else None, also) if hook is not None]
+
+    def on_recorded(receipt: Receipt, session: Any) -> None:
+        for hook in hooks:
+            hook(receipt, session)
+
+    context = CommandContext(call.meta, call.expected_version, on_recorded if hooks else None)
     try:
         receipt = run(context)
         status, body = respond(receipt)

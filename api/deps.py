@@ -17,21 +17,25 @@ from fastapi import Depends, Header, Request
 from adapters.crypto.tokens import TokenInvalid
 from adapters.persistence.idempotency import fingerprint
 from api.bootstrap import Services
-from api.errors import Forbidden, InvalidHeader, Unauthorized
+from api.errors import Forbidden, InsufficientScope, InvalidHeader, RateLimited, Unauthorized
 from domain.identity.aggregate import Role, Scope
 from domain.shared.meta import Channel, Meta
 
 
 @dataclass(frozen=True)
 class Principal:
+    """A logged-in user, or an enterprise system calling with a subscription's client token."""
+
     username: str
     role: Role
     credit_code: str | None
     scope: Scope
+    subscription_id: str | None = None
+    interfaces: frozenset[str] = frozenset()
 
     @property
     def actor(self) -> str:
-        return f"user:{self.username}"
+        return f"subscription:{self.subscription_id}" if self.subscription_id else f"user:{self.username}"
 
 
 def services_of(request: Request) -> Services:
@@ -58,11 +62,18 @@ def authenticate(request: Request, roles: tuple[Role, ...] = (), enterprise: boo
             role=Role(claims["role"]),
             credit_code=claims.get("ent"),
             scope=Scope(claims.get("region"), tuple(claims.get("industries") or ()), claims.get("level")),
+            subscription_id=claims.get("sid"),
+            interfaces=frozenset((claims.get("scope") or "").split()),
         )
     except TokenInvalid as error:
         raise Unauthorized(f"invalid token: {error}") from None
     except (KeyError, ValueError):
         raise Unauthorized("invalid token: missing claims") from None
+    if principal.subscription_id is not None:
+        request.state.subscription_id = principal.subscription_id
+        request.state.enterprise = principal.credit_code
+        if not services.gate.live(principal.subscription_id):
+            raise Unauthorized("invalid token: the subscription is no longer approved")
     if roles and principal.role not in roles:
         raise Forbidden(f"role {principal.role.value} may not do this (needs {', '.join(r.value for r in roles)})")
     if enterprise and not principal.credit_code:
@@ -110,13 +121,33 @@ def _expected_version(if_match: str | None) -> int | None:
     return int(text)
 
 
-def command_call(*roles: Role, enterprise: bool = False) -> Callable[..., Awaitable[CommandCall]]:
+def check_interface(request: Request, principal: Principal, interface: str) -> None:
+    """Enterprise interfaces are called by enterprise systems with a subscription's client token
+    whose scope names the interface; each call counts against the subscription's rate limit."""
+    request.state.interface_code = interface
+    if principal.subscription_id is None:
+        raise Forbidden("enterprise interfaces need a client-credentials token of an approved subscription "
+                        "(POST /api/v1/oauth/token)")
+    if interface not in principal.interfaces:
+        raise InsufficientScope(interface)
+    wait = services_of(request).limiter.retry_after(principal.subscription_id)
+    if wait is not None:
+        raise RateLimited(wait)
+
+
+def command_call(*roles: Role, enterprise: bool = False, interface: str | None = None) -> Callable[..., Awaitable[CommandCall]]:
     async def call(
         request: Request,
         if_match: Annotated[str | None, Header()] = None,
         idempotency_key: Annotated[str | None, Header()] = None,
     ) -> CommandCall:
+        if interface is not None:
+            request.state.interface_code = interface
         principal = authenticate(request, roles, enterprise)
+        if interface is not None:
+            check_interface(request, principal, interface)
+        elif principal.subscription_id is not None:
+            raise Forbidden("a client-credentials token only calls the subscribed interfaces; log in as a user")
         services = services_of(request)
         request_id = request.state.request_id
         meta = Meta(
@@ -141,7 +172,13 @@ def command_call(*roles: Role, enterprise: bool = False) -> Callable[..., Awaita
     return call
 
 
+def interface_call(code: str) -> object:
+    """The dependency of a command route that implements enterprise interface `code`."""
+    return Depends(command_call(Role.ENTERPRISE, enterprise=True, interface=code))
+
+
 EnterpriseCommandDep = Annotated[CommandCall, Depends(command_call(Role.ENTERPRISE, enterprise=True))]
+PortalCommandDep = EnterpriseCommandDep  # enterprise users in the portal (subscriptions), not interfaces
 AdminCommandDep = Annotated[CommandCall, Depends(command_call(Role.ADMIN))]
 
 

@@ -27,6 +27,20 @@ class Forbidden(Exception):
     """Authenticated, but the role or scope does not allow this."""
 
 
+class InsufficientScope(Exception):
+    """The client token's scope does not include the interface called."""
+
+    def __init__(self, interface: str) -> None:
+        super().__init__(f"the token's scope does not include interface {interface}")
+        self.interface = interface
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"rate limit of the subscription reached; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
 class InvalidHeader(Exception):
     """A request header breaks its rule (If-Match, Idempotency-Key)."""
 
@@ -96,6 +110,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
         return problem(403, "forbidden", "Forbidden", str(exc))
+
+    @app.exception_handler(InsufficientScope)
+    async def insufficient_scope(_: Request, exc: InsufficientScope) -> JSONResponse:
+        return problem(403, "insufficient-scope", "Insufficient scope", str(exc), error="insufficient_scope",
+                       headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{exc.interface}"'})
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        return problem(429, "rate-limited", "Too many requests", str(exc), headers={"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(OperationalError)
     async def store_unavailable(_: Request, exc: OperationalError) -> JSONResponse:

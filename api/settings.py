@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     port: int = 8000
     jwt_secret: str | None = Field(None, description="token signing key; generated and stored in the database if unset")
     token_lifetime_minutes: int = 60
+    client_token_lifetime_minutes: int = Field(60, description="lifetime of client-credentials tokens")
+    subscription_check_seconds: float = Field(2.0, description="how long a subscription's liveness is cached (revocation delay)")
+    rate_limit_per_second: float = Field(200.0, description="calls per second per subscription and process (0: off)")
+    rate_limit_burst: float = Field(400.0, description="burst size of the per-subscription rate limit")
+    key_rotation_overlap_hours: float = Field(24.0, description="how long an old client secret stays valid after rotation")
     risk_band_check: bool = Field(True, description="refuse a stated inherent level that contradicts its score band")
     risk_bands: dict[str, list[float]] | None = Field(
         None, description='per-method thresholds [major, significant, general], JSON, e.g. {"lec": [320, 160, 70]}'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, DateTime, Float, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -18,10 +18,41 @@ idempotency = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# A new client secret waiting to be shown once to its enterprise (deleted when shown).
+secret_handover = Table(
+    "ledger_secret_handover",
+    metadata,
+    Column("subscription_id", String(36), primary_key=True),
+    Column("secret", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 # Generated secrets (e.g. the token signing key) so that every process of a deployment shares them.
 secrets = Table(
     "ledger_secrets",
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", LargeBinary, nullable=False),
+)
+
+# Every call to the enterprise interface and the token endpoint (adapters/persistence/call_log.py).
+# BigInteger ids on PostgreSQL; SQLite only autoincrements an INTEGER primary key, hence the variant.
+call_log = Table(
+    "call_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("enterprise", String(32)),
+    Column("subscription_id", String(64)),
+    Column("interface_code", String(64)),
+    Column("method", String(8), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("request_id", String(128), nullable=False),
+    Column("client_ip", String(64)),
+    Column("error_title", String(256)),
+    Index("ix_call_log_at", "at"),
+    Index("ix_call_log_enterprise_at", "enterprise", "at"),
+    Index("ix_call_log_interface_at", "interface_code", "at"),
 )

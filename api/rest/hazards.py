@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.commanding import changed, created, execute
-from api.deps import EnterpriseCommandDep, EnterpriseDep, ServicesDep
+from api.deps import CommandCall, EnterpriseDep, ServicesDep, interface_call
+from api.interfaces import exposes
 from api.schemas.common import PROBLEMS, Invalidation
 from api.schemas.hazards import AcceptanceReport, HazardAccepted, HazardRegistration, HazardView, RectificationReport
 from domain.hazards.aggregate import Hazard, RectificationPlan
@@ -17,8 +19,8 @@ from domain.hazards.commands import HazardSpec
 router = APIRouter(prefix="/hazards", tags=["hazards (enterprise)"], responses=PROBLEMS)
 
 
-@router.post("", response_model=HazardAccepted, status_code=201)
-def register_hazard(body: HazardRegistration, call: EnterpriseCommandDep) -> JSONResponse:
+@router.post("", response_model=HazardAccepted, status_code=201, openapi_extra=exposes("hazard.add"))
+def register_hazard(body: HazardRegistration, call: Annotated[CommandCall, interface_call("hazard.add")]) -> JSONResponse:
     """隐患信息新增: register a hidden hazard (a major one needs a deadline and a rectification plan)."""
     plan = RectificationPlan(**body.rectification_plan.model_dump()) if body.rectification_plan else None
     spec = HazardSpec(
@@ -30,9 +32,9 @@ def register_hazard(body: HazardRegistration, call: EnterpriseCommandDep) -> JSO
     return execute(call, lambda ctx: call.services.write.hazards.register(ctx, call.credit_code, spec), created("hazard_id"))
 
 
-@router.post("/{hazard_id}/rectification", response_model=HazardAccepted)
+@router.post("/{hazard_id}/rectification", response_model=HazardAccepted, openapi_extra=exposes("hazard.maintain"))
 def report_rectification(
-    hazard_id: UUID, body: RectificationReport, call: EnterpriseCommandDep
+    hazard_id: UUID, body: RectificationReport, call: Annotated[CommandCall, interface_call("hazard.maintain")]
 ) -> JSONResponse:
     """隐患整改: report the rectification as done; the hazard then awaits acceptance."""
     return execute(
@@ -44,9 +46,9 @@ def report_rectification(
     )
 
 
-@router.post("/{hazard_id}/acceptance", response_model=HazardAccepted)
+@router.post("/{hazard_id}/acceptance", response_model=HazardAccepted, openapi_extra=exposes("hazard.maintain"))
 def report_acceptance(
-    hazard_id: UUID, body: AcceptanceReport, call: EnterpriseCommandDep
+    hazard_id: UUID, body: AcceptanceReport, call: Annotated[CommandCall, interface_call("hazard.maintain")]
 ) -> JSONResponse:
     """隐患验收: passed closes the hazard; failed returns it to rectification. Before rectification: 409."""
     return execute(
@@ -58,9 +60,9 @@ def report_acceptance(
     )
 
 
-@router.post("/{hazard_id}/invalidation", response_model=HazardAccepted)
+@router.post("/{hazard_id}/invalidation", response_model=HazardAccepted, openapi_extra=exposes("hazard.invalidate"))
 def invalidate_hazard(
-    hazard_id: UUID, body: Invalidation, call: EnterpriseCommandDep
+    hazard_id: UUID, body: Invalidation, call: Annotated[CommandCall, interface_call("hazard.invalidate")]
 ) -> JSONResponse:
     """隐患信息删除 (变更有效状态)."""
     return execute(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.commanding import created, execute
-from api.deps import EnterpriseCommandDep, EnterpriseDep, ServicesDep
+from api.deps import CommandCall, EnterpriseDep, ServicesDep, interface_call
+from api.interfaces import exposes
 from api.schemas.common import PROBLEMS
 from api.schemas.inspections import InspectionAccepted, InspectionRecord, InspectionView
 from domain.inspections.commands import InspectionSpec
@@ -16,8 +18,8 @@ from domain.inspections.commands import InspectionSpec
 router = APIRouter(prefix="/inspections", tags=["inspections (enterprise)"], responses=PROBLEMS)
 
 
-@router.post("", response_model=InspectionAccepted, status_code=201)
-def record_inspection(body: InspectionRecord, call: EnterpriseCommandDep) -> JSONResponse:
+@router.post("", response_model=InspectionAccepted, status_code=201, openapi_extra=exposes("inspection.record"))
+def record_inspection(body: InspectionRecord, call: Annotated[CommandCall, interface_call("inspection.record")]) -> JSONResponse:
     """Record an investigation, also (especially) when it found no hazard."""
     spec = InspectionSpec(body.inspection_code, body.performed_at, body.scope, body.hazards_found, body.inspector)
     return execute(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.commanding import changed, created, execute
-from api.deps import EnterpriseCommandDep, EnterpriseDep, ServicesDep
+from api.deps import CommandCall, EnterpriseDep, ServicesDep, interface_call
+from api.interfaces import exposes
 from api.schemas.common import PROBLEMS, Invalidation
 from api.schemas.risks import MeasuresRevision, RiskAccepted, RiskIdentification, RiskLevelChange, RiskView
 from domain.risks.aggregate import ControlMeasure, Risk
@@ -21,8 +23,8 @@ def _measures(items: list) -> list[ControlMeasure]:  # noqa: ANN001
     return [ControlMeasure(m.description, m.control_level.value, m.department, m.responsible_person) for m in items]
 
 
-@router.post("", response_model=RiskAccepted, status_code=201)
-def identify_risk(body: RiskIdentification, call: EnterpriseCommandDep) -> JSONResponse:
+@router.post("", response_model=RiskAccepted, status_code=201, openapi_extra=exposes("risk.add"))
+def identify_risk(body: RiskIdentification, call: Annotated[CommandCall, interface_call("risk.add")]) -> JSONResponse:
     """风险点新增: add a risk point to the enterprise's risk list."""
     spec = RiskSpec(
         risk_code=body.risk_code, name=body.name, location=body.location, hazard_factors=body.hazard_factors,
@@ -33,9 +35,9 @@ def identify_risk(body: RiskIdentification, call: EnterpriseCommandDep) -> JSONR
     return execute(call, lambda ctx: call.services.write.risks.identify(ctx, call.credit_code, spec), created("risk_id"))
 
 
-@router.post("/{risk_id}/level-changes", response_model=RiskAccepted)
+@router.post("/{risk_id}/level-changes", response_model=RiskAccepted, openapi_extra=exposes("risk.maintain"))
 def change_risk_level(
-    risk_id: UUID, body: RiskLevelChange, call: EnterpriseCommandDep
+    risk_id: UUID, body: RiskLevelChange, call: Annotated[CommandCall, interface_call("risk.maintain")]
 ) -> JSONResponse:
     """风险升级/降级: recorded as Upgraded or Downgraded by level order; the same level is refused (409)."""
     return execute(
@@ -45,9 +47,9 @@ def change_risk_level(
     )
 
 
-@router.post("/{risk_id}/measure-revisions", response_model=RiskAccepted)
+@router.post("/{risk_id}/measure-revisions", response_model=RiskAccepted, openapi_extra=exposes("risk.maintain"))
 def revise_risk_measures(
-    risk_id: UUID, body: MeasuresRevision, call: EnterpriseCommandDep
+    risk_id: UUID, body: MeasuresRevision, call: Annotated[CommandCall, interface_call("risk.maintain")]
 ) -> JSONResponse:
     """管控措施修订: replace the risk's control measures."""
     measures = _measures(body.control_measures)
@@ -58,9 +60,9 @@ def revise_risk_measures(
     )
 
 
-@router.post("/{risk_id}/invalidation", response_model=RiskAccepted)
+@router.post("/{risk_id}/invalidation", response_model=RiskAccepted, openapi_extra=exposes("risk.invalidate"))
 def invalidate_risk(
-    risk_id: UUID, body: Invalidation, call: EnterpriseCommandDep
+    risk_id: UUID, body: Invalidation, call: Annotated[CommandCall, interface_call("risk.invalidate")]
 ) -> JSONResponse:
     """风险点删除 (变更有效状态): never a physical delete; no later change is accepted."""
     return execute(

@@ -7,7 +7,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
+from adapters.crypto.client_secrets import hash_client_secret, new_client_secret
+from api.interfaces import NAMES
 from domain.enterprises.commands import EnterpriseSpec
+from domain.subscriptions.commands import Application
 from tests.conftest import add_user, cli_context, login
 from tests.support.builders import enterprise_body
 
@@ -39,8 +42,33 @@ def register_enterprise(services: Services, credit_code: str | None = None, regi
     return body["credit_code"]
 
 
+ALL_INTERFACES = tuple(NAMES)
+
+
+def client_token(
+    client: TestClient, services: Services, credit_code: str, interfaces: tuple[str, ...] = ALL_INTERFACES
+) -> tuple[str, dict[str, str]]:
+    """An approved subscription of the enterprise and a client-credentials token for it:
+    (subscription_id, auth headers). Applied and approved directly, exchanged over HTTP."""
+    application = Application(interfaces, "测试对接", "张伟", "13800138000")
+    subscription_id = services.write.subscriptions.apply(cli_context(services), credit_code, application).aggregate_id
+    secret = new_client_secret()
+    services.write.subscriptions.approve(cli_context(services), subscription_id, hash_client_secret(secret))
+    response = client.post("/api/v1/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": str(subscription_id), "client_secret": secret,
+    })
+    assert response.status_code == 200, response.text
+    return str(subscription_id), {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
 def enterprise_login(client: TestClient, services: Services) -> tuple[str, str, dict[str, str]]:
-    """A fresh enterprise and one logged-in user of it: (credit_code, username, auth headers)."""
+    """A fresh enterprise calling the interfaces as an enterprise system does (client credentials of
+    an approved subscription to every interface): (credit_code, actor in event metadata, headers)."""
     credit_code = register_enterprise(services)
-    username = add_user(services, "enterprise", credit_code=credit_code)
-    return credit_code, username, login(client, username)
+    subscription_id, headers = client_token(client, services, credit_code)
+    return credit_code, f"subscription:{subscription_id}", headers
+
+
+def portal_login(client: TestClient, services: Services, credit_code: str) -> dict[str, str]:
+    """An enterprise user's session (the portal: catalog, subscriptions)."""
+    return login(client, add_user(services, "enterprise", credit_code=credit_code))

@@ -64,7 +64,7 @@ def test_history_lists_every_event_in_order_with_metadata(client: TestClient, se
 
     for i, event in enumerate(history):
         meta = event["metadata"]
-        assert meta["actor"] == f"user:{username}"
+        assert meta["actor"] == username  # the subscription the enterprise system called with
         assert meta["channel"] == "rest"
         assert meta["request_id"] == request_ids[i]
         assert meta["correlation_id"] == correlation

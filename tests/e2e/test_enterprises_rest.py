@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
-from tests.e2e.helpers import assert_problem, error_fields
+from tests.e2e.helpers import client_token, assert_problem, error_fields
 from tests.conftest import add_user, login
 from tests.support.builders import a_credit_code, enterprise_body, hazard_body, inspection_body, risk_body
 
@@ -188,7 +188,7 @@ def test_patch_validates_like_registration(client: TestClient, services: Service
 def test_deregistered_enterprise_refuses_new_data(client: TestClient, services: Services, admin: dict[str, str]) -> None:
     body = register(client, admin)
     credit_code = body["credit_code"]
-    enterprise = login(client, add_user(services, "enterprise", credit_code=credit_code))
+    enterprise = client_token(client, services, credit_code)[1]
 
     response = client.post(f"{ENTERPRISES}/{credit_code}/deregistration", json={"reason": "企业注销"}, headers=admin)
     assert response.status_code == 200, response.text
@@ -215,7 +215,7 @@ def test_deregistered_enterprise_cannot_change_its_existing_records(
 ) -> None:
     body = register(client, admin)
     credit_code = body["credit_code"]
-    enterprise = login(client, add_user(services, "enterprise", credit_code=credit_code))
+    enterprise = client_token(client, services, credit_code)[1]
     risk = client.post("/api/v1/risks", json=risk_body(), headers=enterprise)
     hazard = client.post("/api/v1/hazards", json=hazard_body(), headers=enterprise)
     assert (risk.status_code, hazard.status_code) == (201, 201), (risk.text, hazard.text)

@@ -1,0 +1,1 @@
+"""Excel (.xlsx) exports of the ledger's tables."""
