@@ -77,7 +77,8 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
 
-    app.add_middleware(CallLogMiddleware, call_log=services.call_log, clock=services.clock)
+    if services.settings.call_log_enabled:
+        app.add_middleware(CallLogMiddleware, call_log=services.call_log, clock=services.clock)
     app.add_middleware(RequestIdMiddleware)  # outermost: the call log and the events see its id
 
     @app.get("/healthz", tags=["operations"])

@@ -26,6 +26,8 @@ enterprises_app = typer.Typer(help="Manage the enterprise register", no_args_is_
 app.add_typer(users_app, name="users")
 app.add_typer(enterprises_app, name="enterprises")
 demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
+subscriptions_app = typer.Typer(help="Interface subscriptions", no_args_is_help=True)
+app.add_typer(subscriptions_app, name="subscriptions")
 app.add_typer(demo_app, name="demo")
 
 
@@ -132,6 +134,20 @@ def demo_seed(
     typer.echo(f"demo: {report.enterprises} enterprises, {report.risks} risks, {report.hazards} hazards, "
                f"{report.inspections} inspections")
     typer.echo(f"log in as demo-admin / demo-auditor / demo-supervisor / demo-enterprise, password {DEMO_PASSWORD!r}")
+
+
+@subscriptions_app.command("secret")
+def hand_over_secret(subscription_id: Annotated[str, typer.Argument(help="the subscription id (= client id)")]) -> None:
+    """Print a newly issued client secret for offline hand-over. Works once: afterwards it is gone."""
+    services = _services()
+    try:
+        secret = services.handover.take(subscription_id.strip())
+    finally:
+        services.close()
+    if secret is None:
+        _fail(f"no secret waiting for subscription {subscription_id}: it was shown already, or none was issued")
+    typer.echo(f"client_id: {subscription_id}")
+    typer.echo(f"client_secret: {secret}")
 
 
 def main() -> None:

@@ -69,8 +69,13 @@ def token(client: httpx.Client, username: str) -> dict[str, str]:
     return {"Authorization": "Bearer " + response.json()["access_token"]}
 
 
+INTERFACES = ["risk.add", "risk.maintain", "hazard.add", "hazard.maintain"]
+
+
 def prepare_enterprises(url: str, env: dict[str, str], count: int) -> list[dict[str, str]]:
-    """Register `count` enterprises with one enterprise user each; return their auth headers."""
+    """Register `count` enterprises the way a real one is connected: an enterprise user applies for a
+    subscription in the portal, the admin approves it, the enterprise reads its secret once and
+    exchanges it for a client-credentials token. Returns the enterprise systems' auth headers."""
     headers = []
     with httpx.Client(base_url=url, timeout=30) as client:
         admin = token(client, "bench-admin")
@@ -81,7 +86,15 @@ def prepare_enterprises(url: str, env: dict[str, str], count: int) -> list[dict[
             subprocess.run([sys.executable, "-m", "api.cli", "users", "add", username, "--role", "enterprise",
                             "--enterprise", body["credit_code"]], input=PASSWORD + "\n", text=True, env=env,
                            cwd=ROOT, check=True, capture_output=True)
-            headers.append(token(client, username))
+            portal = token(client, username)
+            application = {"interfaces": INTERFACES, "purpose": "基准测试", "contact": {"name": "张伟", "mobile": "13800138000"}}
+            subscription_id = client.post("/api/v1/subscriptions", json=application, headers=portal).json()["subscription_id"]
+            client.post(f"/api/v1/subscriptions/{subscription_id}/approval", headers=admin).raise_for_status()
+            secret = client.get(f"/api/v1/subscriptions/{subscription_id}", headers=portal).json()["client_secret"]
+            granted = client.post("/api/v1/oauth/token", data={
+                "grant_type": "client_credentials", "client_id": subscription_id, "client_secret": secret})
+            granted.raise_for_status()
+            headers.append({"Authorization": "Bearer " + granted.json()["access_token"]})
     return headers
 
 
@@ -140,10 +153,19 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--name", default="rest_commands")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server worker processes (LEDGER_WORKERS)")
+    parser.add_argument("--call-log", choices=["on", "off", "both"], default="on",
+                        help="call logging in the server; 'both' measures the levels without, then with it")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
     gate = json.loads(os.environ.get("PERF_GATE", "{}") or "{}")
-    with fresh_database("ledger_bench") as database_url, server(database_url, args.port, {"LEDGER_WORKERS": str(args.workers)}) as (url, env):
+    for call_log in (["off", "on"] if args.call_log == "both" else [args.call_log]):
+        run_levels(args, levels, gate, call_log)
+
+
+def run_levels(args: argparse.Namespace, levels: list[int], gate: dict, call_log: str) -> None:
+    extra = {"LEDGER_WORKERS": str(args.workers), "LEDGER_CALL_LOG_ENABLED": "true" if call_log == "on" else "false"}
+    name = args.name if args.call_log != "both" else f"{args.name}_calllog_{call_log}"
+    with fresh_database("ledger_bench") as database_url, server(database_url, args.port, extra) as (url, env):
         auths = prepare_enterprises(url, env, max(levels))
         for clients in levels:
             commands = args.commands or (600 if clients == 1 else 5000)
@@ -155,10 +177,10 @@ def main() -> None:
             if args.workers == 1:  # with several workers /healthz answers from any one of them
                 result["commands_per_transaction"] = round((after["commands"] - before["commands"]) / max(1, txns), 2)
                 result["transaction_ms"] = round(1000 * (after["seconds"] - before["seconds"]) / max(1, txns), 2)
-            line = {"bench": f"{args.name}_{clients}c", **result, "unit": "commands/s", "clients": clients,
+            line = {"bench": f"{name}_{clients}c", **result, "unit": "commands/s", "clients": clients, "call_log": call_log,
                     "workers": args.workers, "anchor_ref": "pg_lock_notify_8c", **gate}
             print(json.dumps(line), flush=True)
-            log(f"{clients:>3} clients: {drive_result['value']:.0f} commands/s, p50 {result['p50_ms']} ms, "
+            log(f"call log {call_log}, {clients:>3} clients: {drive_result['value']:.0f} commands/s, p50 {result['p50_ms']} ms, "
                 f"p99 {result['p99_ms']} ms, errors {result['errors']}, "
                 f"{result.get('commands_per_transaction', 'n/a')} commands/txn of {result.get('transaction_ms', 'n/a')} ms")
 

@@ -55,10 +55,11 @@ def issue_token(
     if not client_id or not client_secret:
         return _oauth_error(400, "invalid_request", "client_id and client_secret are required", request)
     subscription = services.write.subscriptions.find(client_id)
+    if subscription is not None:  # known client: the call log names it even when refused
+        request.state.subscription_id = str(subscription.id)
+        request.state.enterprise = subscription.credit_code
     if subscription is None or not subscription.accepts_secret_hash(hash_client_secret(client_secret), services.clock()):
         return _oauth_error(401, "invalid_client", "unknown client, wrong secret, or subscription not approved", request)
-    request.state.subscription_id = str(subscription.id)
-    request.state.enterprise = subscription.credit_code
     scope = " ".join(subscription.interfaces)
     claims = {"role": "enterprise", "ent": subscription.credit_code, "sid": str(subscription.id), "scope": scope,
               "typ": "client", "kv": subscription.key_version}

@@ -101,3 +101,22 @@ def test_import_refuses_a_file_without_the_required_columns(database: str, tmp_p
     csv_file.write_text("code,name\nx,y\n", encoding="utf-8")
     code, out = run("enterprises", "import", str(csv_file))
     assert code == 1 and "missing columns" in out
+
+
+def test_subscription_secret_is_handed_over_once_on_the_command_line(database: str) -> None:
+    from datetime import UTC, datetime
+
+    services = bootstrap(Settings(database_url=database))
+    try:
+        with services.engine.begin() as conn:
+            from sqlalchemy.orm import Session
+
+            session = Session(bind=conn)
+            services.handover.put_in(session, "sub-1", "s3cret-value", datetime.now(UTC))
+            session.flush()
+    finally:
+        services.close()
+    code, out = run("subscriptions", "secret", "sub-1")
+    assert code == 0 and "s3cret-value" in out
+    code, out = run("subscriptions", "secret", "sub-1")
+    assert code == 1 and "shown already" in out and "s3cret-value" not in out
