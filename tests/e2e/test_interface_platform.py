@@ -181,3 +181,30 @@ def test_calls_beyond_the_subscriptions_rate_limit_get_429_with_retry_after(tmp_
     assert [a.status_code for a in answers] == [201, 201, 429]
     assert int(answers[2].headers["retry-after"]) >= 1
     assert answers[2].headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_catalog_matches_the_api_and_admins_manage_it(client: TestClient, services: Services) -> None:
+    admin = login(client, add_user(services, "admin"))
+    portal = portal_login(client, services, register_enterprise(services))
+    catalog = {i["code"]: i for i in client.get("/api/v1/interfaces", headers=portal).json()}
+    assert catalog["hazard.maintain"]["operations"] == [
+        {"method": "POST", "path": "/api/v1/hazards/{hazard_id}/acceptance"},
+        {"method": "POST", "path": "/api/v1/hazards/{hazard_id}/rectification"},
+    ]
+    assert catalog["risk.add"]["request_schema"] == "/openapi.json#/components/schemas/RiskIdentification"
+    assert catalog["risk.add"]["name_zh"] == "风险点新增"
+
+    extra = {"code": "report.monthly", "name_zh": "月报上报", "name_en": "Monthly report", "version": "1.0",
+             "operations": [{"method": "POST", "path": "/api/v1/reports/monthly"}]}
+    assert client.post("/api/v1/interfaces", json=extra, headers=admin).status_code == 201
+    assert client.post("/api/v1/interfaces", json=extra, headers=admin).status_code == 200  # identical repeat
+    assert_problem(client.post("/api/v1/interfaces", json=extra, headers=portal), 403)
+    revised = client.put("/api/v1/interfaces/report.monthly", json=extra | {"version": "1.1"}, headers=admin)
+    assert revised.status_code == 200, revised.text
+    assert client.post("/api/v1/interfaces/report.monthly/withdrawal", json={"reason": "停用"}, headers=admin).status_code == 200
+    listed = {i["code"] for i in client.get("/api/v1/interfaces", headers=portal).json()}
+    assert "report.monthly" not in listed and "risk.add" in listed
+    application = {"interfaces": ["report.monthly"], "purpose": "x", "contact": {"name": "张伟", "mobile": "13800138000"}}
+    assert_problem(client.post("/api/v1/subscriptions", json=application, headers=portal), 409)
+    unknown = application | {"interfaces": ["no.such"]}
+    assert_problem(client.post("/api/v1/subscriptions", json=unknown, headers=portal), 422)
