@@ -10,7 +10,8 @@ Select it with PERSISTENCE_MODULE=adapters.persistence.lean_recorder (bootstrap 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -105,6 +106,27 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
         return ids
 
     @property
+    def _qualified_name(self) -> str:
+        return f"{self.schema_name}.{self.events_table_name}" if self.schema_name else self.events_table_name
+
+    @contextmanager
+    def _raw_cursor(self) -> Iterator[Any]:
+        """A psycopg2 cursor on a pooled autocommit connection; driver errors become the
+        library's persistence errors, as its own recorder's are."""
+        if self._autocommit_engine is None:
+            self._autocommit_engine = _autocommit(self.datastore.engine)
+        with self._autocommit_engine.connect() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()
+            try:
+                yield cursor
+            except psycopg2.IntegrityError as error:
+                raise IntegrityError(error) from error
+            except psycopg2.OperationalError as error:
+                raise OperationalError(error) from error
+            finally:
+                cursor.close()
+
+    @property
     def _is_postgres(self) -> bool:
         return self.datastore.engine is not None and self.datastore.engine.dialect.name == "postgresql"
 
@@ -112,22 +134,13 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
         """The repository's hot read (an aggregate's events after a version) as one prepared-shape
         query on a pooled DB-API connection: every command does it, and SQLAlchemy's statement
         machinery cost more than the query."""
-        if self._autocommit_engine is None:
-            self._autocommit_engine = _autocommit(self.datastore.engine)
-        name = f"{self.schema_name}.{self.events_table_name}" if self.schema_name else self.events_table_name
-        with self._autocommit_engine.connect() as conn:
-            cursor = conn.connection.dbapi_connection.cursor()
-            try:
-                cursor.execute(
-                    f"SELECT originator_version, topic, state FROM {name} "
-                    "WHERE originator_id = %s AND originator_version > %s ORDER BY originator_version",
-                    (str(originator_id), gt),
-                )
-                rows = cursor.fetchall()
-            except psycopg2.OperationalError as error:
-                raise OperationalError(error) from error
-            finally:
-                cursor.close()
+        with self._raw_cursor() as cursor:
+            cursor.execute(
+                f"SELECT originator_version, topic, state FROM {self._qualified_name} "
+                "WHERE originator_id = %s AND originator_version > %s ORDER BY originator_version",
+                (str(originator_id), gt),
+            )
+            rows = cursor.fetchall()
         uid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
         return [StoredEvent(uid, r[0], r[1], _bytes(r[2])) for r in rows]
 
@@ -143,28 +156,18 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
         but the writer needs the network (and, in Python, the GIL) once instead of five times, which
         is what limits a group-commit writer under load. Returns notification ids in input order.
         """
-        if self._autocommit_engine is None:
-            self._autocommit_engine = _autocommit(self.datastore.engine)
-        name = f"{self.schema_name}.{self.events_table_name}" if self.schema_name else self.events_table_name
-        with self._autocommit_engine.connect() as conn:
-            cursor = conn.connection.dbapi_connection.cursor()
-            try:
-                rows = b",".join(
-                    cursor.mogrify("(%s,%s,%s,%s)", (str(e.originator_id), e.originator_version, e.topic, Binary(e.state)))
-                    for e in stored_events
-                )
-                cursor.execute(
-                    f"LOCK TABLE {name} IN EXCLUSIVE MODE; NOTIFY {self.channel_name}; ".encode()
-                    + f"INSERT INTO {name} (originator_id, originator_version, topic, state) VALUES ".encode()
-                    + rows + b" RETURNING id, originator_id, originator_version"
-                )
-                returned = {(str(r[1]), r[2]): r[0] for r in cursor.fetchall()}
-            except psycopg2.IntegrityError as error:
-                raise IntegrityError(error) from error
-            except psycopg2.OperationalError as error:
-                raise OperationalError(error) from error
-            finally:
-                cursor.close()
+        name = self._qualified_name
+        with self._raw_cursor() as cursor:
+            rows = b",".join(
+                cursor.mogrify("(%s,%s,%s,%s)", (str(e.originator_id), e.originator_version, e.topic, Binary(e.state)))
+                for e in stored_events
+            )
+            cursor.execute(
+                f"LOCK TABLE {name} IN EXCLUSIVE MODE; NOTIFY {self.channel_name}; ".encode()
+                + f"INSERT INTO {name} (originator_id, originator_version, topic, state) VALUES ".encode()
+                + rows + b" RETURNING id, originator_id, originator_version"
+            )
+            returned = {(str(r[1]), r[2]): r[0] for r in cursor.fetchall()}
         return [returned[(str(e.originator_id), e.originator_version)] for e in stored_events]
 
     def select_notifications(
