@@ -44,7 +44,7 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
     def create_table(self) -> None:
         """Also index (topic, id): followers and registers select events by topic."""
         super().create_table()
-        name = f"{self.schema_name}.{self.events_table_name}" if self.schema_name else self.events_table_name
+        name = self._qualified_name
         with self.datastore.engine.begin() as conn:  # not an Index object: the Table is shared between datastores
             conn.execute(text(f"CREATE INDEX IF NOT EXISTS {self.events_table_name}_topic_idx ON {name} (topic, id)"))
 
@@ -95,7 +95,7 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
             # The library's two statements in one round trip: the exclusive lock serialises insert
             # transactions so commit order equals notification order; NOTIFY (delivered at commit)
             # wakes subscribers.
-            name = f"{self.schema_name}.{self.events_table_name}" if self.schema_name else self.events_table_name
+            name = self._qualified_name
             session.execute(text(f"LOCK TABLE {name} IN EXCLUSIVE MODE; NOTIFY {self.channel_name}"))
         else:
             self._lock_table(session)
