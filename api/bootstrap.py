@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -44,14 +45,36 @@ class Services:
     gate: SubscriptionGate
     limiter: RateLimiter
 
+    relay_thread: threading.Thread | None = None
+    relay_stop: threading.Event = field(default_factory=threading.Event)
+
     def start(self) -> None:
         self.committer.start()
         self.call_log.start()
+        if self.settings.nats_url:
+            self.start_relay()
+
+    def start_relay(self) -> None:
+        """Publish every event to JetStream in a background thread. Safe in every worker: on
+        PostgreSQL only the one holding the relay's advisory lock publishes."""
+        from adapters.nats.relay import run_relay_forever
+
+        self.relay_stop.clear()
+        self.relay_thread = threading.Thread(
+            target=run_relay_forever, name="ledger-nats-relay", daemon=True,
+            args=(self.ledger, self.engine, self.settings.nats_url),
+            kwargs={"stop": self.relay_stop, "stream": self.settings.nats_stream,
+                    "subject_prefix": self.settings.nats_subject_prefix},
+        )
+        self.relay_thread.start()
 
     def close(self) -> None:
         """Drain pending commits first: nothing accepted is lost on a normal shutdown."""
         self.call_log.stop()  # first: its queued entries are written while the engine is still open
         self.committer.stop()
+        if self.relay_thread is not None:
+            self.relay_stop.set()
+            self.relay_thread.join(timeout=30)
         self.ledger.close()
 
 

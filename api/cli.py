@@ -27,6 +27,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(enterprises_app, name="enterprises")
 demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
 subscriptions_app = typer.Typer(help="Interface subscriptions", no_args_is_help=True)
+relay_app = typer.Typer(help="The NATS JetStream relay (every event, in log order)", no_args_is_help=True)
+app.add_typer(relay_app, name="relay")
 app.add_typer(subscriptions_app, name="subscriptions")
 app.add_typer(demo_app, name="demo")
 
@@ -148,6 +150,39 @@ def hand_over_secret(subscription_id: Annotated[str, typer.Argument(help="the su
         _fail(f"no secret waiting for subscription {subscription_id}: it was shown already, or none was issued")
     typer.echo(f"client_id: {subscription_id}")
     typer.echo(f"client_secret: {secret}")
+
+
+@relay_app.command("run")
+def relay_run() -> None:
+    """Publish the ledger's events to JetStream until interrupted (LEDGER_NATS_URL, _STREAM, _SUBJECT_PREFIX)."""
+    from adapters.nats.relay import run_relay_forever
+
+    settings = Settings()
+    if not settings.nats_url:
+        _fail("LEDGER_NATS_URL is not set")
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    services = bootstrap(settings)
+    try:
+        run_relay_forever(services.ledger, services.engine, settings.nats_url,
+                          stream=settings.nats_stream, subject_prefix=settings.nats_subject_prefix)
+    finally:
+        services.close()
+
+
+@relay_app.command("status")
+def relay_status() -> None:
+    """Where the relay is in the log, and how far behind the head."""
+    from adapters.nats.relay import NatsRelay
+
+    settings = Settings()
+    services = _services()
+    try:
+        relay = NatsRelay(services.ledger, services.engine, settings.nats_url or "nats://127.0.0.1:4222",
+                          stream=settings.nats_stream, subject_prefix=settings.nats_subject_prefix)
+        status = relay.status()
+    finally:
+        services.close()
+    typer.echo(f"position {status['position']}, head {status['head']}, lag {status['lag']}")
 
 
 def main() -> None:

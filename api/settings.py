@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     group_commit_max_batch: int = 256
     group_commit_linger_ms: float = Field(0.0, description="how long the writer waits for more commands to share a transaction")
     workers: int | None = Field(None, description="HTTP worker processes for `ledger serve`; default: one per CPU on PostgreSQL, always one on SQLite")
+    nats_url: str | None = Field(None, description="NATS server with JetStream; set to relay every event (unset: no relay)")
+    nats_stream: str = Field("LEDGER", description="JetStream stream the relay publishes to")
+    nats_subject_prefix: str = Field("ledger", description="subjects are <prefix>.<aggregate>.<event>")
     log_level: str = "INFO"
     threadpool_size: int = Field(8, description="threads running command handlers per process")
     gil_switch_interval_ms: float = Field(0.5, description="Python GIL switch interval for `serve` (default Python: 5 ms)")

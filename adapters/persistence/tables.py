@@ -56,3 +56,12 @@ call_log = Table(
     Index("ix_call_log_enterprise_at", "enterprise", "at"),
     Index("ix_call_log_interface_at", "interface_code", "at"),
 )
+
+# How far each relay (adapters/nats/relay.py) has copied the notification log: the position of the
+# last event the broker acknowledged. One row per relay name, e.g. "nats".
+relay_tracking = Table(
+    "relay_tracking",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Daily activity per enterprise: what it reported on each business day."""

@@ -1,0 +1,1 @@
+"""Analytics queries over the read models (drill-down by region, industry and period)."""

@@ -1,0 +1,1 @@
+"""Enterprise, risk, hazard and inspection registers: current state per aggregate."""

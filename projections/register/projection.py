@@ -1,0 +1,82 @@
+"""The registers projection: load the rows a batch refers to, fold, write back.
+
+One projection owns the enterprise, risk, hazard and inspection registers because the enterprise
+counters are derived from risk and hazard state (an invalidation must know the risk's level and
+enterprise): keeping them in one transaction and one tracking position keeps them consistent.
+
+Per batch: at most 3 SELECTs (risks, hazards, then enterprises, by IN lists) and 4 upserts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from eventsourcing.utils import get_topic
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection
+
+from domain.enterprises.aggregate import Enterprise
+from domain.hazards.aggregate import Hazard
+from domain.inspections.aggregate import Inspection
+from domain.risks.aggregate import Risk
+from projections import schema
+from projections.base import Positioned
+from projections.register.fold import RegisterFold, RegisterState
+from projections.sql import fetch_by_ids, insert_new, upsert
+
+EVENTS = (
+    Enterprise.Registered, Enterprise.DetailsChanged, Enterprise.Deregistered,
+    Risk.Identified, Risk.Upgraded, Risk.Downgraded, Risk.MeasuresRevised, Risk.Invalidated,
+    Hazard.Registered, Hazard.RectificationReported, Hazard.AcceptancePassed, Hazard.AcceptanceFailed,
+    Hazard.Invalidated,
+    Inspection.Recorded,
+)
+
+_ENTERPRISE_EVENTS = {Enterprise.Registered, Enterprise.DetailsChanged, Enterprise.Deregistered}
+_RISK_EVENTS = {Risk.Identified, Risk.Upgraded, Risk.Downgraded, Risk.MeasuresRevised, Risk.Invalidated}
+_HAZARD_EVENTS = {
+    Hazard.Registered, Hazard.RectificationReported, Hazard.AcceptancePassed, Hazard.AcceptanceFailed,
+    Hazard.Invalidated,
+}
+
+
+class RegisterProjection:
+    name = "registers"
+    version = 1
+    tables = (schema.enterprises, schema.risks, schema.hazards, schema.inspections)
+    topics = tuple(get_topic(cls) for cls in EVENTS)
+
+    def apply(self, conn: Connection, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
+        state = self.load(conn, tables, events)
+        RegisterFold(state).apply_all(events)
+        self.save(conn, tables, state)
+
+    @staticmethod
+    def load(conn: Connection, tables: Mapping[str, Table], events: Sequence[Positioned]) -> RegisterState:
+        enterprise_ids: set[str] = set()
+        risk_ids: set[str] = set()
+        hazard_ids: set[str] = set()
+        for _, e in events:
+            kind = type(e)
+            if kind in _ENTERPRISE_EVENTS:
+                enterprise_ids.add(str(e.originator_id))
+            elif kind in _RISK_EVENTS:
+                risk_ids.add(str(e.originator_id))
+            elif kind in _HAZARD_EVENTS:
+                hazard_ids.add(str(e.originator_id))
+            enterprise_id = getattr(e, "enterprise_id", None)  # creation events name their enterprise
+            if enterprise_id is not None:
+                enterprise_ids.add(enterprise_id)
+        risks = fetch_by_ids(conn, tables["rm_risks"], "risk_id", risk_ids) if risk_ids else {}
+        hazards = fetch_by_ids(conn, tables["rm_hazards"], "hazard_id", hazard_ids) if hazard_ids else {}
+        enterprise_ids.update(r["enterprise_id"] for r in risks.values())
+        enterprise_ids.update(h["enterprise_id"] for h in hazards.values())
+        enterprises = fetch_by_ids(conn, tables["rm_enterprises"], "enterprise_id", enterprise_ids)
+        return RegisterState(enterprises, risks, hazards)
+
+    @staticmethod
+    def save(conn: Connection, tables: Mapping[str, Table], state: RegisterState) -> None:
+        for kind in ("enterprises", "risks", "hazards", "inspections"):
+            new, old = state.split(kind)
+            insert_new(conn, tables[f"rm_{kind}"], new)
+            upsert(conn, tables[f"rm_{kind}"], old)
+

@@ -1,0 +1,11 @@
+"""The projections the ledger runs, in one place (the runner's and the queries' default set)."""
+
+from __future__ import annotations
+
+from projections.activity.projection import ActivityProjection
+from projections.base import Projection
+from projections.register.projection import RegisterProjection
+
+
+def all_projections() -> list[Projection]:
+    return [RegisterProjection(), ActivityProjection()]
