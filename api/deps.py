@@ -124,7 +124,6 @@ def _expected_version(if_match: str | None) -> int | None:
 def check_interface(request: Request, principal: Principal, interface: str) -> None:
     """Enterprise interfaces are called by enterprise systems with a subscription's client token
     whose scope names the interface; each call counts against the subscription's rate limit."""
-    request.state.interface_code = interface
     if principal.subscription_id is None:
         raise Forbidden("enterprise interfaces need a client-credentials token of an approved subscription "
                         "(POST /api/v1/oauth/token)")
@@ -142,7 +141,7 @@ def command_call(*roles: Role, enterprise: bool = False, interface: str | None =
         idempotency_key: Annotated[str | None, Header()] = None,
     ) -> CommandCall:
         if interface is not None:
-            request.state.interface_code = interface
+            request.state.interface_code = interface  # before authenticating: refused calls are logged too
         principal = authenticate(request, roles, enterprise)
         if interface is not None:
             check_interface(request, principal, interface)
