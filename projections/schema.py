@@ -141,20 +141,6 @@ hazards = Table(
     Index("ix_rm_hazards_enterprise", "enterprise_id", "status", "rectification_deadline"),
 )
 
-inspections = Table(
-    "rm_inspections",
-    metadata,
-    Column("inspection_id", ID, primary_key=True),
-    Column("enterprise_id", ID, nullable=False),
-    Column("inspection_code", String(64), nullable=False),
-    Column("scope", String(500), nullable=False),
-    Column("hazards_found", Integer, nullable=False),
-    Column("inspector", String(50), nullable=False),
-    Column("performed_at", Time, nullable=False),
-    Column("position", BigInteger, nullable=False),
-    Index("ix_rm_inspections_enterprise", "enterprise_id", "performed_at"),
-)
-
 daily_activity = Table(
     "rm_daily_activity",
     metadata,

@@ -1,5 +1,9 @@
 """The registers' logic as a pure fold: (rows before, events) -> rows after. No I/O.
 
+Inspections are not kept row by row here (they are the most frequent event, and only the latest
+per enterprise and the daily counts are asked for); a list for the detail view would be its own
+projection.
+
 Rows are plain dicts with every column of their table (projections/schema.py), so the projection
 can write them back with one upsert per table, and unit tests can drive the fold with dicts.
 
@@ -67,13 +71,11 @@ class RegisterState:
         enterprises: dict[str, dict[str, Any]] | None = None,
         risks: dict[str, dict[str, Any]] | None = None,
         hazards: dict[str, dict[str, Any]] | None = None,
-        inspections: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.enterprises = enterprises if enterprises is not None else {}
         self.risks = risks if risks is not None else {}
         self.hazards = hazards if hazards is not None else {}
-        self.inspections = inspections if inspections is not None else {}
-        self.dirty: dict[str, set[str]] = {"enterprises": set(), "risks": set(), "hazards": set(), "inspections": set()}
+        self.dirty: dict[str, set[str]] = {"enterprises": set(), "risks": set(), "hazards": set()}
         self.loaded = {kind: set(getattr(self, kind)) for kind in self.dirty}  # rows that exist in the tables
 
     def changed(self, kind: str) -> list[dict[str, Any]]:
@@ -89,7 +91,7 @@ class RegisterState:
 
 
 class RegisterFold:
-    """Applies ledger events to enterprise, risk, hazard and inspection rows."""
+    """Applies ledger events to enterprise, risk and hazard rows."""
 
     def __init__(self, state: RegisterState) -> None:
         self.state = state
@@ -328,16 +330,6 @@ class RegisterFold:
     # --- inspections ------------------------------------------------------------------------------
 
     def inspection_recorded(self, position: int, e: Any) -> None:
-        key = str(e.originator_id)
-        if key in self.state.inspections:
-            return
-        row = {
-            "inspection_id": key, "enterprise_id": e.enterprise_id, "inspection_code": e.inspection_code,
-            "scope": e.scope, "hazards_found": e.hazards_found, "inspector": e.inspector, "performed_at": e.at,
-            "position": position,
-        }
-        self.state.inspections[key] = row
-        self.state.dirty["inspections"].add(key)
         enterprise = self._enterprise(e.enterprise_id, position)
         if enterprise is not None:
             enterprise["last_inspection_at"] = _later(enterprise["last_inspection_at"], e.at)

@@ -1,10 +1,11 @@
 """The registers projection: load the rows a batch refers to, fold, write back.
 
-One projection owns the enterprise, risk, hazard and inspection registers because the enterprise
+One projection owns the enterprise, risk and hazard registers because the enterprise
 counters are derived from risk and hazard state (an invalidation must know the risk's level and
 enterprise): keeping them in one transaction and one tracking position keeps them consistent.
 
-Per batch: at most 3 SELECTs (risks, hazards, then enterprises, by IN lists) and 4 upserts.
+Per batch: at most 3 SELECTs (risks, hazards, then enterprises, by key lists), then per table one
+COPY of new rows and one UPDATE of changed ones.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from domain.risks.aggregate import Risk
 from projections import schema
 from projections.base import Positioned
 from projections.register.fold import RegisterFold, RegisterState
-from projections.sql import fetch_by_ids, insert_new, upsert
+from projections.sql import fetch_by_ids, insert_new, update_existing
 
 EVENTS = (
     Enterprise.Registered, Enterprise.DetailsChanged, Enterprise.Deregistered,
@@ -42,7 +43,7 @@ _HAZARD_EVENTS = {
 class RegisterProjection:
     name = "registers"
     version = 1
-    tables = (schema.enterprises, schema.risks, schema.hazards, schema.inspections)
+    tables = (schema.enterprises, schema.risks, schema.hazards)
     topics = tuple(get_topic(cls) for cls in EVENTS)
 
     def apply(self, conn: Connection, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
@@ -75,8 +76,8 @@ class RegisterProjection:
 
     @staticmethod
     def save(conn: Connection, tables: Mapping[str, Table], state: RegisterState) -> None:
-        for kind in ("enterprises", "risks", "hazards", "inspections"):
+        for kind in ("enterprises", "risks", "hazards"):
             new, old = state.split(kind)
             insert_new(conn, tables[f"rm_{kind}"], new)
-            upsert(conn, tables[f"rm_{kind}"], old)
+            update_existing(conn, tables[f"rm_{kind}"], old)
 
