@@ -26,11 +26,13 @@ is newer than the version that built its live tables.
 
 from __future__ import annotations
 
+import gc
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +87,33 @@ def _create_generation(conn: Connection, projection: Projection, generation: int
         # place (HOT) without touching the indexes when no indexed column changed.
         for table in metadata.sorted_tables:
             conn.exec_driver_sql(f'ALTER TABLE "{table.name}" SET (fillfactor = {FILLFACTOR})')
+
+
+_gc_lock = threading.Lock()
+_relaxed = 0  # catch-ups running in this process (they share the collector's threshold)
+_saved_threshold = gc.get_threshold()
+
+
+@contextmanager
+def _fewer_collections(threshold: int = 20_000) -> Iterator[None]:
+    """Run the cyclic garbage collector less often while catching up.
+
+    A batch allocates a few hundred thousand short-lived, acyclic objects (decoded events, row
+    dicts), all freed by reference counting; with the default threshold (700 allocations) the
+    collector ran thousands of times per batch and cost about a third of catch-up time."""
+    global _relaxed, _saved_threshold
+    with _gc_lock:
+        if _relaxed == 0:
+            _saved_threshold = gc.get_threshold()
+            gc.set_threshold(max(_saved_threshold[0], threshold), *_saved_threshold[1:])
+        _relaxed += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _relaxed -= 1
+            if _relaxed == 0:
+                gc.set_threshold(*_saved_threshold)
 
 
 def projection_engine(ledger: Any) -> Engine:
@@ -143,7 +172,7 @@ class ProjectionRunner:
             try:
                 self.catch_up(stop=stop_event)
                 failures = 0
-            except Exception:  # noqa: BLE001 - a database outage must not end the worker
+            except Exception:
                 failures += 1
                 log.exception("projection catch-up failed; retrying")
                 stop_event.wait(min(30.0, poll_interval * 2**failures))
@@ -157,6 +186,16 @@ class ProjectionRunner:
         names = [name for name, _ in targets]
         topics = sorted({t for _, p in targets for t in p.topics})
         applied, started, before = 0, time.perf_counter(), None
+        with _fewer_collections():
+            applied, before = self._catch_up_loop(targets, names, topics, stop, progress)
+        self._note_rate(targets, before, time.perf_counter() - started)
+        return applied
+
+    def _catch_up_loop(
+        self, targets: list[tuple[str, Projection]], names: list[str], topics: list[str],
+        stop: threading.Event | None, progress: Progress | None,
+    ) -> tuple[int, dict[str, int] | None]:
+        applied, before = 0, None
         while stop is None or not stop.is_set():
             with self.engine.connect() as conn:
                 peek = read_rows(conn, names)
@@ -177,8 +216,7 @@ class ProjectionRunner:
                 batches.close()
             if not restart:
                 break
-        self._note_rate(targets, before, time.perf_counter() - started)
-        return applied
+        return applied, before
 
     def _batches(self, start: int, topics: Sequence[str], stop: threading.Event | None) -> Generator[_Batch, None, None]:
         """Batches from `start` until the head seen by the last read. On PostgreSQL a thread reads

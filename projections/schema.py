@@ -17,7 +17,19 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Column, Date, DateTime, Float, Index, Integer, MetaData, String, Table, Text, TypeDecorator,
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
 )
 
 

@@ -229,8 +229,12 @@ def _text(value: str) -> str:
     return value.translate(_ESCAPES)
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # one encoder: json.dumps
+# with arguments builds a new one per call
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_ESCAPES)
+    return _JSON(value).translate(_ESCAPES)
 
 
 def _iso(value: date) -> str:

@@ -26,7 +26,14 @@ from domain.inspections.aggregate import Inspection
 from domain.risks.aggregate import Risk
 from projections import schema
 from projections.base import Positioned
-from projections.sql import business_day, existing_keys, fetch_by_ids, insert_ignore, insert_new, update_existing
+from projections.sql import (
+    business_day,
+    existing_keys,
+    fetch_by_ids,
+    insert_ignore,
+    insert_new,
+    update_existing,
+)
 
 COUNTERS = ("risks_identified", "risks_changed", "hazards_registered", "inspections_recorded")
 _CHANGES = {Risk.Upgraded, Risk.Downgraded, Risk.MeasuresRevised}

@@ -11,6 +11,7 @@ COPY of new rows and one UPDATE of changed ones.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+
 from eventsourcing.utils import get_topic
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection

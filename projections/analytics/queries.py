@@ -1,0 +1,196 @@
+"""Drill-down by region, industry and period (seed package A, 1.4.2.4), over the read models.
+
+For a scope (region code, optional industry) and a period [date_from, date_to] of business dates
+(Asia/Shanghai):
+- enterprises: registered by the end of the period and not deregistered by then (their current
+  region and industry are used);
+- risk_identified: of those, enterprises with a risk identified or changed (level change or
+  measures revision) on a day of the period; risk_not_identified: the rest;
+- hazard_registered: enterprises that registered a hazard or recorded an inspection (found
+  nothing or not) on a day of the period; hazard_not_registered: the rest.
+
+A call is a bounded number of statements whatever the scope: the tracking rows, one GROUP BY over
+the enterprise register (child region x industry, with EXISTS probes into the daily activity's
+(enterprise_id, day) key), from which totals, the industry split and the children are summed in
+Python, and one keyset page of enterprises with their status. Every result carries
+`as_of_position`, the smaller position of the two projections read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, and_, case, exists, func, literal, not_, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import ColumnElement
+
+from domain.shared.regions import Region, RegionLevel, henan_regions
+from projections.live import LiveTables, Snapshot
+from projections.register.fold import OPEN_STATUSES
+from projections.sql import day_start
+
+READS = ("registers", "activity")
+FILTERS = ("risk_identified", "risk_not_identified", "hazard_registered", "hazard_not_registered")
+MAX_PAGE = 500
+
+
+def empty_totals() -> dict[str, int]:
+    return {"enterprises": 0, "risk_identified": 0, "risk_not_identified": 0,
+            "hazard_registered": 0, "hazard_not_registered": 0}
+
+
+def _add(totals: dict[str, int], enterprises: int, risk: int, hazard: int) -> None:
+    totals["enterprises"] += enterprises
+    totals["risk_identified"] += risk
+    totals["risk_not_identified"] += enterprises - risk
+    totals["hazard_registered"] += hazard
+    totals["hazard_not_registered"] += enterprises - hazard
+
+
+def region_info(region: Region) -> dict[str, str]:
+    return {"code": region.code, "name": region.name, "level": region.level.value}
+
+
+class Analytics:
+    def __init__(self, engine: Engine, live: LiveTables | None = None) -> None:
+        self.live = live or LiveTables(engine)
+
+    def drilldown(
+        self,
+        region_code: str,
+        industry: str | None,
+        date_from: date,
+        date_to: date,
+        now: datetime,
+        *,
+        first: int = 50,
+        after: str | None = None,
+        status: str | None = None,
+    ) -> dict[str, Any]:
+        """Totals, by industry, children regions, and a page of enterprises (keyset on credit code:
+        `after` is the last credit code of the previous page)."""
+        region = henan_regions().get(region_code)
+        if region is None:
+            raise ValueError(f"unknown region code {region_code!r}")
+        if date_to < date_from:
+            raise ValueError("date_to is before date_from")
+        if status is not None and status not in FILTERS:
+            raise ValueError(f"unknown status filter {status!r}; expected one of {', '.join(FILTERS)}")
+        first = max(1, min(first, MAX_PAGE))
+
+        def query(snap: Snapshot) -> dict[str, Any]:
+            scope = _Scope(snap.tables, region, industry, date_from, date_to)
+            totals, by_industry, children = self._grouped(snap, scope, region)
+            page = self._page(snap, scope, now, first, after, status)
+            return {
+                "as_of_position": snap.as_of_position,
+                "region": region_info(region),
+                "industry": industry,
+                "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
+                "totals": totals,
+                "by_industry": by_industry,
+                "children": children,
+                "enterprises": page,
+            }
+
+        return self.live.run(READS, query)
+
+    def _grouped(self, snap: Snapshot, scope: _Scope, region: Region) -> tuple[dict, list, list]:
+        e = scope.e
+        child = {
+            RegionLevel.PROVINCE: func.coalesce(e.c.city_code, e.c.county_code),
+            RegionLevel.CITY: e.c.county_code,
+        }.get(region.level)  # a county has no children
+        keys = [e.c.industry] if child is None else [child, e.c.industry]
+        query = (
+            select(
+                (literal(None) if child is None else child).label("child"), e.c.industry, func.count().label("n"),
+                func.sum(case((scope.risk_flag, 1), else_=0)).label("risk"),
+                func.sum(case((scope.hazard_flag, 1), else_=0)).label("hazard"),
+            )
+            .where(*scope.conditions)
+            .group_by(*keys)
+        )
+        totals = empty_totals()
+        industries: dict[str, dict[str, int]] = {}
+        by_child: dict[str, dict[str, int]] = {}
+        for row in snap.conn.execute(query):
+            n, risk, hazard = int(row.n), int(row.risk or 0), int(row.hazard or 0)
+            _add(totals, n, risk, hazard)
+            _add(industries.setdefault(row.industry, empty_totals()), n, risk, hazard)
+            if row.child is not None:
+                _add(by_child.setdefault(row.child, empty_totals()), n, risk, hazard)
+        table = henan_regions()
+        children = [] if region.level is RegionLevel.COUNTY else table.children(region.code)
+        known = {r.code for r in children}
+        children += [r for code in sorted(by_child) if code not in known and (r := table.get(code)) is not None]
+        return (
+            totals,
+            [{"industry": name, "totals": industries[name]} for name in sorted(industries)],
+            [{"region": region_info(r), "totals": by_child.get(r.code, empty_totals())} for r in children],
+        )
+
+    def _page(
+        self, snap: Snapshot, scope: _Scope, now: datetime, first: int, after: str | None, status: str | None
+    ) -> dict[str, Any]:
+        e, h = scope.e, snap.tables["rm_hazards"]
+        overdue = (
+            select(func.count()).select_from(h)
+            .where(h.c.enterprise_id == e.c.enterprise_id, h.c.status.in_(OPEN_STATUSES),
+                   h.c.rectification_deadline < now)
+            .scalar_subquery()
+        )
+        conditions = list(scope.conditions)
+        if after is not None:
+            conditions.append(e.c.credit_code > after)
+        if status is not None:
+            flag = scope.risk_flag if status.startswith("risk") else scope.hazard_flag
+            conditions.append(not_(flag) if "_not_" in status else flag)
+        query = (
+            select(
+                e.c.enterprise_id, e.c.credit_code, e.c.name, e.c.region_code, e.c.province_code, e.c.city_code,
+                e.c.county_code, e.c.industry, e.c.supervision_level, e.c.status, e.c.registered_at,
+                e.c.deregistered_at, e.c.first_risk_identified_at, e.c.last_risk_report_at,
+                e.c.last_hazard_registered_at, e.c.last_inspection_at, e.c.risks_low, e.c.risks_general,
+                e.c.risks_significant, e.c.risks_major, e.c.hazards_open_general, e.c.hazards_open_major,
+                case((scope.risk_flag, True), else_=False).label("risk_identified"),
+                case((scope.hazard_flag, True), else_=False).label("hazard_registered"),
+                overdue.label("overdue_rectifications"),
+            )
+            .where(*conditions)
+            .order_by(e.c.credit_code)
+            .limit(first + 1)
+        )
+        items = [dict(row._mapping) for row in snap.conn.execute(query)]
+        has_next = len(items) > first
+        items = items[:first]
+        for item in items:
+            item["risk_identified"] = bool(item["risk_identified"])
+            item["hazard_registered"] = bool(item["hazard_registered"])
+        return {"items": items, "has_next": has_next, "end_cursor": items[-1]["credit_code"] if items else None}
+
+
+class _Scope:
+    """The WHERE clause of a drill-down and its two per-enterprise flags."""
+
+    def __init__(
+        self, tables: Mapping[str, Table], region: Region, industry: str | None, date_from: date, date_to: date
+    ) -> None:
+        e, a = tables["rm_enterprises"], tables["rm_daily_activity"]
+        self.e = e
+        end = day_start(date_to + timedelta(days=1))
+        column = {RegionLevel.PROVINCE: e.c.province_code, RegionLevel.CITY: e.c.city_code}.get(
+            region.level, e.c.county_code
+        )
+        self.conditions: list[ColumnElement[bool]] = [
+            column == region.code,
+            e.c.registered_at < end,
+            or_(e.c.deregistered_at.is_(None), e.c.deregistered_at >= end),
+        ]
+        if industry is not None:
+            self.conditions.append(e.c.industry == industry)
+        in_period = and_(a.c.enterprise_id == e.c.enterprise_id, a.c.day >= date_from, a.c.day <= date_to)
+        self.risk_flag = exists().where(in_period, or_(a.c.risks_identified > 0, a.c.risks_changed > 0))
+        self.hazard_flag = exists().where(in_period, or_(a.c.hazards_registered > 0, a.c.inspections_recorded > 0))

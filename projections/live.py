@@ -1,0 +1,81 @@
+"""Read access to the live generation of projections' tables, for query functions.
+
+Every query call reads the tracking rows first (one small SELECT): they name the live generation
+of each projection's tables and give `as_of_position`, the smallest position among the
+projections the query reads (the report reflects every event up to it). On PostgreSQL the call
+runs in one REPEATABLE READ transaction, so every statement of a report sees the same snapshot
+as those positions. A rebuild swaps generations by updating the tracking row and then drops the
+old tables: a call that resolved the old generation just before can find its table gone, so the
+call is retried once with the new generation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from projections.base import Projection
+from projections.registry import all_projections
+from projections.schema import generation_tables
+from projections.tracking import read_rows
+
+T = TypeVar("T")
+
+
+class ReadModelNotReady(RuntimeError):
+    """A projection has no tables yet (the runner has not started once)."""
+
+
+@dataclass
+class Snapshot:
+    conn: Connection
+    tables: dict[str, Table]  # template name -> live table
+    positions: dict[str, int]  # projection name -> position
+
+    @property
+    def as_of_position(self) -> int:
+        return min(self.positions.values())
+
+
+class LiveTables:
+    def __init__(self, engine: Engine, projections: Sequence[Projection] | None = None) -> None:
+        self.engine = engine
+        self.projections = {p.name: p for p in (projections or all_projections())}
+
+    def run(self, names: Sequence[str], query: Callable[[Snapshot], T]) -> T:
+        """Run `query` on a snapshot of the live tables of the named projections."""
+        for attempt in (1, 2):
+            try:
+                return self._run(names, query)
+            except DBAPIError as error:
+                if attempt == 2 or not _missing_table(error):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _run(self, names: Sequence[str], query: Callable[[Snapshot], T]) -> T:
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with conn.begin():
+                rows = read_rows(conn, names)
+                missing = [n for n in names if n not in rows]
+                if missing:
+                    raise ReadModelNotReady(f"read model(s) {', '.join(missing)} not built yet")
+                tables: dict[str, Table] = {}
+                for name in names:
+                    tables |= generation_tables(self.projections[name].tables, rows[name].generation)
+                return query(Snapshot(conn, tables, {n: rows[n].position for n in names}))
+
+
+def _missing_table(error: DBAPIError) -> bool:
+    text = str(error.orig).lower()
+    return "does not exist" in text or "no such table" in text
+
+
+def as_dict(row: Any) -> dict[str, Any]:
+    return dict(row._mapping)
