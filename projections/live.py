@@ -5,15 +5,16 @@ of each projection's tables and give `as_of_position`, the smallest position amo
 projections the query reads (the report reflects every event up to it). On PostgreSQL the call
 runs in one REPEATABLE READ transaction, so every statement of a report sees the same snapshot
 as those positions. A rebuild swaps generations by updating the tracking row and then drops the
-old tables: a call that resolved the old generation just before can find its table gone, so the
-call is retried once with the new generation.
+old tables (one per transaction): a call that resolved the old generation just before can find a
+table gone (or, on PostgreSQL, be chosen as a deadlock victim), so the call is retried once with
+the new generation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
@@ -73,9 +74,7 @@ class LiveTables:
 
 
 def _missing_table(error: DBAPIError) -> bool:
+    """The retired generation's table vanished, or its drop deadlocked with this read."""
     text = str(error.orig).lower()
-    return "does not exist" in text or "no such table" in text
-
-
-def as_dict(row: Any) -> dict[str, Any]:
-    return dict(row._mapping)
+    code = getattr(error.orig, "pgcode", None)
+    return "does not exist" in text or "no such table" in text or code in ("40P01", "40001")

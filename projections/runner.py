@@ -26,14 +26,10 @@ is newer than the version that built its live tables.
 
 from __future__ import annotations
 
-import gc
 import logging
-import queue
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from sqlalchemy import create_engine, delete, inspect, select, update
@@ -41,6 +37,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from projections.base import Projection
+from projections.reading import (
+    Batch,
+    Decoded,
+    fewer_collections,
+    read_ahead,
+    read_in_turn,
+)
 from projections.registry import all_projections
 from projections.schema import generation_metadata, generation_tables, tracking
 from projections.tracking import REBUILD_SUFFIX, TrackingRow, read_rows, rebuild_name
@@ -48,33 +51,8 @@ from projections.tracking import REBUILD_SUFFIX, TrackingRow, read_rows, rebuild
 log = logging.getLogger("ledger.projections")
 
 MAX_WINDOW = 1_000_000  # ids one read may span (sparse topics); see _reader
-Progress = Callable[[int, int], None]  # (position, head)
-Decoded = list[tuple[int, str, Any]]  # (position, topic, event)
-
-
 FILLFACTOR = 80
-PREFETCH = 2  # batches read and decoded ahead on PostgreSQL
-
-
-@dataclass
-class _Batch:
-    start: int  # events after this position ...
-    decoded: Decoded
-    end: int  # ... up to and including this one
-    head: int  # the log's head when it was read
-
-    @property
-    def last(self) -> bool:
-        return self.end >= self.head
-
-
-def _put(target: queue.Queue, item: Any, cancel: threading.Event) -> None:
-    while not cancel.is_set():
-        try:
-            target.put(item, timeout=0.1)
-            return
-        except queue.Full:
-            continue
+Progress = Callable[[int, int], None]  # (position, head)
 
 
 def _create_generation(conn: Connection, projection: Projection, generation: int) -> None:
@@ -87,33 +65,6 @@ def _create_generation(conn: Connection, projection: Projection, generation: int
         # place (HOT) without touching the indexes when no indexed column changed.
         for table in metadata.sorted_tables:
             conn.exec_driver_sql(f'ALTER TABLE "{table.name}" SET (fillfactor = {FILLFACTOR})')
-
-
-_gc_lock = threading.Lock()
-_relaxed = 0  # catch-ups running in this process (they share the collector's threshold)
-_saved_threshold = gc.get_threshold()
-
-
-@contextmanager
-def _fewer_collections(threshold: int = 20_000) -> Iterator[None]:
-    """Run the cyclic garbage collector less often while catching up.
-
-    A batch allocates a few hundred thousand short-lived, acyclic objects (decoded events, row
-    dicts), all freed by reference counting; with the default threshold (700 allocations) the
-    collector ran thousands of times per batch and cost about a third of catch-up time."""
-    global _relaxed, _saved_threshold
-    with _gc_lock:
-        if _relaxed == 0:
-            _saved_threshold = gc.get_threshold()
-            gc.set_threshold(max(_saved_threshold[0], threshold), *_saved_threshold[1:])
-        _relaxed += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _relaxed -= 1
-            if _relaxed == 0:
-                gc.set_threshold(*_saved_threshold)
 
 
 def projection_engine(ledger: Any) -> Engine:
@@ -186,7 +137,7 @@ class ProjectionRunner:
         names = [name for name, _ in targets]
         topics = sorted({t for _, p in targets for t in p.topics})
         applied, started, before = 0, time.perf_counter(), None
-        with _fewer_collections():
+        with fewer_collections():
             applied, before = self._catch_up_loop(targets, names, topics, stop, progress)
         self._note_rate(targets, before, time.perf_counter() - started)
         return applied
@@ -218,51 +169,14 @@ class ProjectionRunner:
                 break
         return applied, before
 
-    def _batches(self, start: int, topics: Sequence[str], stop: threading.Event | None) -> Generator[_Batch, None, None]:
-        """Batches from `start` until the head seen by the last read. On PostgreSQL a thread reads
-        and decodes the next batches while this one is applied: decoding is Python work that can
-        run while the database executes the previous batch's statements."""
+    def _batches(self, start: int, topics: Sequence[str], stop: threading.Event | None) -> Generator[Batch, None, None]:
+        """Batches from `start` until the head seen by the last read; read ahead on PostgreSQL."""
         read_batch = self._reader(topics)
-        if not self._prefetch:
-            while stop is None or not stop.is_set():
-                batch = read_batch(start)
-                if batch.end > batch.start:
-                    yield batch
-                if batch.last:
-                    return
-                start = batch.end
-            return
-        ahead: queue.Queue[_Batch | BaseException] = queue.Queue(maxsize=PREFETCH)
-        cancel = threading.Event()
+        if self._prefetch:
+            return read_ahead(read_batch, start, stop)
+        return read_in_turn(read_batch, start, stop)
 
-        def read_ahead(position: int) -> None:
-            try:
-                while not cancel.is_set() and (stop is None or not stop.is_set()):
-                    batch = read_batch(position)
-                    _put(ahead, batch, cancel)
-                    if batch.last:
-                        return
-                    position = batch.end
-                _put(ahead, _Batch(position, [], position, position), cancel)  # stopped: end here
-            except BaseException as error:  # noqa: BLE001 - handed to the consumer
-                _put(ahead, error, cancel)
-
-        reader = threading.Thread(target=read_ahead, args=(start,), name="projection-read-ahead", daemon=True)
-        reader.start()
-        try:
-            while True:
-                item = ahead.get()
-                if isinstance(item, BaseException):
-                    raise item
-                if item.end > item.start:
-                    yield item
-                if item.last:
-                    return
-        finally:
-            cancel.set()
-            reader.join()
-
-    def _apply_batch(self, targets: list[tuple[str, Projection]], names: list[str], batch: _Batch) -> tuple[int, bool]:
+    def _apply_batch(self, targets: list[tuple[str, Projection]], names: list[str], batch: Batch) -> tuple[int, bool]:
         """Apply one batch to every target in one transaction, under their tracking-row locks."""
         applied = 0
         with self.engine.begin() as conn:
@@ -276,11 +190,11 @@ class ProjectionRunner:
                 if row is None or not self._current(projection, row):
                     continue
                 if row.position < batch.start:
-                    return applied, True  # nothing written yet for this batch: rolled back as a no-op
+                    return applied, True  # a gap before this batch: commit what is applied, read again
                 applied += self._apply(conn, projection, row, batch.decoded, batch.end)
         return applied, False
 
-    def _reader(self, topics: Sequence[str]) -> Callable[[int], _Batch]:
+    def _reader(self, topics: Sequence[str]) -> Callable[[int], Batch]:
         """Reads batches through an id window that adapts to how densely the topics occur: a
         window near the batch size when most events match, wider when few do.
 
@@ -290,14 +204,14 @@ class ProjectionRunner:
         narrowest = self.batch_size + self.batch_size // 4
         window = narrowest
 
-        def read(start: int) -> _Batch:
+        def read(start: int) -> Batch:
             nonlocal window
             decoded, end, head = self._read(start, topics, window)
             if len(decoded) >= self.batch_size:
                 window = max(narrowest, window // 2)
             elif len(decoded) < self.batch_size // 2 and end < head:
                 window = min(window * 4, MAX_WINDOW)
-            return _Batch(start, decoded, end, head)
+            return Batch(start, decoded, end, head)
 
         return read
 
@@ -425,14 +339,19 @@ class ProjectionRunner:
         return result.rowcount == 1
 
     def _drop_generation(self, projection: Projection, generation: int) -> None:
-        with self.engine.begin() as conn:
-            generation_metadata(projection.tables, generation).drop_all(conn, checkfirst=True)
+        """Drop a retired generation one table per transaction: holding one table's lock at a time
+        cannot deadlock with a query that still reads the others (it waits for, or retries on, it)."""
+        for table in reversed(generation_metadata(projection.tables, generation).sorted_tables):
+            with self.engine.begin() as conn:
+                table.drop(conn, checkfirst=True)
 
     def drop_orphans(self) -> list[str]:
         """Drop generation tables no tracking row points at (left by a crash after a swap)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(tracking.c.name, tracking.c.generation)).all()
+            # Tables first: a generation's tables commit together with its row, so any table listed
+            # here has its row visible to the later SELECT (a rebuild starting meanwhile is safe).
             existing = set(inspect(conn).get_table_names())
+            rows = conn.execute(select(tracking.c.name, tracking.c.generation)).all()
         dropped = []
         for projection in self.projections.values():
             used = {g for n, g in rows if n in (projection.name, rebuild_name(projection.name))}

@@ -120,9 +120,8 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
         conn.execute(sqlite.insert(table), list(rows))
         return
     names, formats = _copy_formats(table)
-    lines = []
-    for row in rows:
-        lines.append("\t".join(["\\N" if (v := row[n]) is None else f(v) for n, f in zip(names, formats)]))
+    pairs = list(zip(names, formats, strict=True))
+    lines = ["\t".join(["\\N" if (v := row[n]) is None else f(v) for n, f in pairs]) for row in rows]
     lines.append("")
     cursor = _cursor(conn)
     try:

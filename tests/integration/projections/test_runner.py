@@ -180,3 +180,22 @@ class _RegistrationCounter:
 
 class _RegistersV2(RegisterProjection):
     version = 2
+
+
+def test_catch_up_in_processes_equals_one_runner(ledger: Ledger, ledger_url: str) -> None:
+    from projections.parallel import catch_up_in_processes
+
+    fill(ledger, 1500)
+    runner = ProjectionRunner(ledger, batch_size=100)
+    try:
+        runner.ensure_current()
+        applied = catch_up_in_processes({"PERSISTENCE_MODULE": "adapters.persistence.lean_recorder",
+                                         "SQLALCHEMY_URL": ledger_url}, batch_size=100)
+        assert set(applied) == {"registers", "activity"} and all(applied.values())
+        assert all(s["lag"] == 0 for s in runner.status())
+        parallel = read_model(runner.engine)
+        for projection in all_projections():
+            runner.rebuild(projection.name)
+        assert read_model(runner.engine) == parallel
+    finally:
+        runner.close()

@@ -69,3 +69,4 @@ def test_times_are_stored_in_utc() -> None:
     stored = kind.process_bind_param(datetime(2026, 3, 1, 8, tzinfo=CST), Dialect())
     assert stored == datetime(2026, 3, 1, 0, 0) and stored.tzinfo is None
     assert kind.process_result_value(stored, Dialect()) == datetime(2026, 3, 1, tzinfo=UTC)
+
