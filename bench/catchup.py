@@ -1,13 +1,17 @@
 """Projection catch-up benchmark: fill a fresh PostgreSQL ledger with N events, then time the
 catch-up of all projections together from an empty read model.
 
-    python -m bench.catchup                    # 1,000,000 events
-    python -m bench.catchup --events 200000 --batch 1000
-    ../shared/perf/anchors.sh --product '.venv/bin/python -m bench.catchup --events 200000' \
-        --only es_read_decoded,projection_batched_500
+    python -m bench.catchup                    # 1,000,000 events; both modes
+    python -m bench.catchup --events 200000 --batch 5000 --mode single
+    ../shared/perf/anchors.sh --only es_read_decoded,projection_batched_500 \
+        --product '.venv/bin/python -m bench.catchup --events 1000000'
 
-Prints `{"bench": "projection_catchup", "value": <events/s>, "unit": "events/s", "events": N,
-"anchor_ref": "es_read_decoded", ...}` on stdout; progress on stderr.
+Prints one JSON line per mode on stdout (progress on stderr):
+`{"bench": "projection_catchup", "value": <events/s>, "unit": "events/s", "events": N,
+"anchor_ref": "es_read_decoded", ...}` for one process reading the log once for every projection
+(the runner's `catch_up()`), and `projection_catchup_processes` for one process per projection
+(projections/parallel.py). events/s = events in the log / seconds until every projection is at
+the head.
 
 The fill is a fast path that still produces the domain's own events: aggregates are built and
 driven with the domain classes (their command methods and guards), the same way the use cases
