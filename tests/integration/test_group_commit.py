@@ -21,17 +21,15 @@ from domain.shared.commands import CommandContext
 from domain.shared.errors import CommandRefused, StaleVersion
 from domain.shared.meta import Meta
 from tests.support.builders import T0, a_credit_code
+from tests.support.ledger import open_ledger
 from tests.support.postgres import fresh_database
 
-ENV = "adapters.persistence.lean_recorder"
 
 
 @pytest.fixture
 def ledger() -> Iterator[Ledger]:
-    with fresh_database() as url:
-        app = Ledger(env={"PERSISTENCE_MODULE": ENV, "SQLALCHEMY_URL": url})
+    with fresh_database() as url, open_ledger(url) as app:
         yield app
-        app.close()
 
 
 @pytest.fixture

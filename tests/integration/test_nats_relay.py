@@ -17,14 +17,13 @@ import pytest
 from nats.js.api import ConsumerConfig
 
 from adapters.nats.relay import NatsRelay, RelayError
-from adapters.persistence.group_commit import GroupCommitter
 from domain.enterprises.commands import EnterpriseCommands, EnterpriseSpec
 from domain.hazards.commands import HazardSpec
 from domain.identity.commands import UserSpec
 from domain.ledger import Ledger
 from domain.risks.aggregate import ControlMeasure
 from domain.risks.commands import RiskSpec
-from domain.services import LedgerServices, ledger_services
+from domain.services import LedgerServices
 from domain.shared.commands import CommandContext
 from domain.shared.meta import Meta
 from domain.subscriptions.aggregate import Subscription
@@ -37,9 +36,9 @@ from tests.support.nats import (
     private_nats_server,
     unique_stream,
 )
+from tests.support.ledger import group_commit_services, open_ledger
 from tests.support.postgres import fresh_database
 
-ENV = "adapters.persistence.lean_recorder"
 PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2VjcmV0c2FsdA$notarealhashbutsecretenough"
 SECRET_HASH = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"
 NOW = T0.replace(year=2027)
@@ -47,18 +46,14 @@ NOW = T0.replace(year=2027)
 
 @pytest.fixture
 def ledger() -> Iterator[Ledger]:
-    with fresh_database() as url:
-        app = Ledger(env={"PERSISTENCE_MODULE": ENV, "SQLALCHEMY_URL": url})
+    with fresh_database() as url, open_ledger(url) as app:
         yield app
-        app.close()
 
 
 @pytest.fixture
 def services(ledger: Ledger) -> Iterator[LedgerServices]:
-    committer = GroupCommitter(ledger)
-    committer.start()
-    yield ledger_services(ledger, committer)
-    committer.stop()
+    with group_commit_services(ledger) as services:
+        yield services
 
 
 @pytest.fixture

@@ -8,18 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.ledger import PERSISTENCE_MODULE, group_commit_services, open_ledger
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from adapters.persistence.group_commit import GroupCommitter
 from domain.ledger import Ledger
-from domain.services import LedgerServices, ledger_services
+from domain.services import LedgerServices
 from projections.registry import all_projections
 from projections.schema import generation_tables
 from projections.tracking import read_rows
 from tests.support.postgres import fresh_database
 
-ENV = "adapters.persistence.lean_recorder"
+ENV = PERSISTENCE_MODULE
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -33,17 +34,14 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def ledger(ledger_url: str) -> Iterator[Ledger]:
-    app = Ledger(env={"PERSISTENCE_MODULE": ENV, "SQLALCHEMY_URL": ledger_url})
-    yield app
-    app.close()
+    with open_ledger(ledger_url) as app:
+        yield app
 
 
 @pytest.fixture
 def services(ledger: Ledger) -> Iterator[LedgerServices]:
-    committer = GroupCommitter(ledger)
-    committer.start()
-    yield ledger_services(ledger, committer)
-    committer.stop()
+    with group_commit_services(ledger) as services:
+        yield services
 
 
 def read_model(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
