@@ -22,6 +22,7 @@ from domain.ledger import Ledger
 from domain.risks.assessment import AssessmentBands
 from domain.services import LedgerServices, ledger_services
 from domain.shared.time import Clock
+from schedulers.projection_worker import ProjectionWorker
 
 
 def system_clock() -> datetime:
@@ -45,6 +46,7 @@ class Services:
     gate: SubscriptionGate
     limiter: RateLimiter
 
+    projection_worker: ProjectionWorker | None = None
     relay_thread: threading.Thread | None = None
     relay_stop: threading.Event = field(default_factory=threading.Event)
 
@@ -53,6 +55,16 @@ class Services:
         self.call_log.start()
         if self.settings.nats_url:
             self.start_relay()
+        if self.settings.projections == "background":
+            self.start_projections()
+
+    def start_projections(self) -> None:
+        """Keep the read models current in a background thread (one process of a deployment leads)."""
+        self.projection_worker = ProjectionWorker(
+            self.ledger, poll_interval=self.settings.projection_poll_seconds,
+            batch_size=self.settings.projection_batch_size,
+        )
+        self.projection_worker.start()
 
     def start_relay(self) -> None:
         """Publish every event to JetStream in a background thread. Safe in every worker: on
@@ -72,6 +84,9 @@ class Services:
         """Drain pending commits first: nothing accepted is lost on a normal shutdown."""
         self.call_log.stop()  # first: its queued entries are written while the engine is still open
         self.committer.stop()
+        if self.projection_worker is not None:
+            self.projection_worker.stop()
+            self.projection_worker = None
         if self.relay_thread is not None:
             self.relay_stop.set()
             self.relay_thread.join(timeout=30)

@@ -29,6 +29,8 @@ demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
 subscriptions_app = typer.Typer(help="Interface subscriptions", no_args_is_help=True)
 relay_app = typer.Typer(help="The NATS JetStream relay (every event, in log order)", no_args_is_help=True)
 app.add_typer(relay_app, name="relay")
+projections_app = typer.Typer(help="Read-model projections (what GraphQL and reports read)", no_args_is_help=True)
+app.add_typer(projections_app, name="projections")
 app.add_typer(subscriptions_app, name="subscriptions")
 app.add_typer(demo_app, name="demo")
 
@@ -183,6 +185,42 @@ def relay_status() -> None:
     finally:
         services.close()
     typer.echo(f"position {status['position']}, head {status['head']}, lag {status['lag']}")
+
+
+@projections_app.command("run")
+def projections_run(
+    once: Annotated[bool, typer.Option("--once", help="catch up to the head, then exit")] = False,
+    processes: Annotated[bool, typer.Option(help="first catch-up with one process per projection (large backlogs)")] = False,
+) -> None:
+    """Keep the read models current until interrupted (a separate worker; `ledger serve` also runs
+    one unless LEDGER_PROJECTIONS=off). Several may run: one leads, the others stand by."""
+    from api.projections_cli import run_projections
+
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    run_projections(settings, once=once, processes=processes)
+
+
+@projections_app.command("status")
+def projections_status(
+    sample: Annotated[float, typer.Option(help="seconds to watch positions for the events/s column (0: skip)")] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")] = False,
+) -> None:
+    """Each projection's position, lag behind the log head, and events/s (sampled)."""
+    from api.projections_cli import show_status
+
+    show_status(Settings(), sample, as_json)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(name: Annotated[str, typer.Argument(help="projection name (see `ledger projections status`)")]) -> None:
+    """Rebuild one projection into fresh tables and swap them in atomically (the old ones keep serving)."""
+    from api.projections_cli import UnknownProjection, rebuild
+
+    try:
+        rebuild(Settings(), name)
+    except UnknownProjection as error:
+        _fail(str(error), 2)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,15 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     threadpool_size: int = Field(8, description="threads running command handlers per process")
     gil_switch_interval_ms: float = Field(0.5, description="Python GIL switch interval for `serve` (default Python: 5 ms)")
+
+    projections: Literal["background", "off"] = Field(
+        "background", description="background: `ledger serve` keeps the read models current (one process of a "
+        "deployment leads); off: run `ledger projections run` separately")
+    projection_poll_seconds: float = Field(0.5, description="how often the projection worker looks for new events")
+    projection_batch_size: int = Field(1000, description="events applied per read-model transaction")
+    graphiql: bool = Field(False, description="serve the GraphiQL IDE at /graphql (development only)")
+    graphql_max_depth: int = Field(8, description="deepest GraphQL selection accepted")
+    graphql_max_complexity: int = Field(20000, description="GraphQL cost limit (list fields count their page size)")
 
     aggregate_cache_size: int = Field(10000, description="aggregates kept in memory; each read still fetches newer events")
 

@@ -29,7 +29,6 @@ a connection that does not reconnect by itself: on any NATS error the relay clos
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import signal
@@ -50,6 +49,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from adapters.nats import payload
+from adapters.persistence.advisory_lock import AdvisoryLock
 from adapters.persistence.tables import relay_tracking
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ class NatsRelay:
         self._expect_sequence: int | None = None  # chain the next first publish to this stream sequence
         self._table_ready = False
         self._table_lock = threading.Lock()
-        self._lock_conn: Connection | None = None
+        self._lock = AdvisoryLock(engine, f"ledger-relay:{name}")
         # Counters, for status() and tests.
         self.published = 0    # events acknowledged as newly stored
         self.duplicates = 0   # events acknowledged as already stored (re-publishes)
@@ -274,8 +274,8 @@ class NatsRelay:
                 await asyncio.wait_for(nc.drain(), timeout=self.ack_timeout)
             except Exception:  # noqa: BLE001
                 await _close_quietly(nc)
-        if self._lock_conn is not None:
-            await asyncio.to_thread(self._unlock)
+        if self._lock.held and self._lock.applies:
+            await asyncio.to_thread(self._lock.release)
 
     # ------------------------------------------------------------------ NATS
 
@@ -505,7 +505,7 @@ class NatsRelay:
         waiting = False
         while not stop.is_set():
             try:
-                if await asyncio.to_thread(self._try_lock):
+                if await asyncio.to_thread(self._lock.try_acquire):
                     if waiting:
                         log.info("relay %s: took over", self.name)
                     return True
@@ -516,32 +516,6 @@ class NatsRelay:
                 waiting = True
             await _wait(stop, self.standby_interval)
         return False
-
-    def _lock_key(self) -> int:
-        digest = hashlib.sha256(f"ledger-relay:{self.name}".encode()).digest()
-        return int.from_bytes(digest[:8], "big", signed=True)
-
-    def _try_lock(self) -> bool:
-        conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            got = bool(conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({self._lock_key()})").scalar())
-        except BaseException:
-            conn.close()
-            raise
-        if got:
-            self._lock_conn = conn  # the lock lives as long as this session
-        else:
-            conn.close()
-        return got
-
-    def _unlock(self) -> None:
-        conn, self._lock_conn = self._lock_conn, None
-        if conn is not None:
-            try:
-                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({self._lock_key()})")
-            except Exception:  # noqa: BLE001 - discard the session instead: that releases the lock
-                conn.invalidate()
-            conn.close()
 
 
 def _forget(task: asyncio.Future) -> None:
