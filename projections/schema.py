@@ -153,6 +153,22 @@ hazards = Table(
     Index("ix_rm_hazards_enterprise", "enterprise_id", "status", "rectification_deadline"),
 )
 
+# One row per investigation record (隐患排查记录), for the enterprise detail view and lists.
+inspections = Table(
+    "rm_inspections",
+    metadata,
+    Column("inspection_id", ID, primary_key=True),
+    Column("enterprise_id", ID, nullable=False),
+    Column("inspection_code", String(64)),
+    Column("scope", String(500)),  # the Inspection aggregate's `scope` text (the domain allows 500)
+    Column("hazards_found", Integer),
+    Column("inspector", String(50)),
+    Column("performed_at", Time, nullable=False),
+    Column("version", Integer),
+    Column("position", BigInteger),
+    Index("ix_rm_inspections_enterprise", "enterprise_id", "performed_at"),
+)
+
 daily_activity = Table(
     "rm_daily_activity",
     metadata,

@@ -1,8 +1,8 @@
 """The registers' logic as a pure fold: (rows before, events) -> rows after. No I/O.
 
-Inspections are not kept row by row here (they are the most frequent event, and only the latest
-per enterprise and the daily counts are asked for); a list for the detail view would be its own
-projection.
+Inspections are kept row by row (`rm_inspections`, for the enterprise detail view and lists) and
+also move the enterprise's `last_inspection_at`. An inspection is a one-event aggregate
+(`Inspection.Recorded`), so its row is written once and never changes.
 
 Rows are plain dicts with every column of their table (projections/schema.py), so the projection
 can write them back with one upsert per table, and unit tests can drive the fold with dicts.
@@ -71,11 +71,13 @@ class RegisterState:
         enterprises: dict[str, dict[str, Any]] | None = None,
         risks: dict[str, dict[str, Any]] | None = None,
         hazards: dict[str, dict[str, Any]] | None = None,
+        inspections: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.enterprises = enterprises if enterprises is not None else {}
         self.risks = risks if risks is not None else {}
         self.hazards = hazards if hazards is not None else {}
-        self.dirty: dict[str, set[str]] = {"enterprises": set(), "risks": set(), "hazards": set()}
+        self.inspections = inspections if inspections is not None else {}
+        self.dirty: dict[str, set[str]] = {"enterprises": set(), "risks": set(), "hazards": set(), "inspections": set()}
         self.loaded = {kind: set(getattr(self, kind)) for kind in self.dirty}  # rows that exist in the tables
 
     def changed(self, kind: str) -> list[dict[str, Any]]:
@@ -91,7 +93,7 @@ class RegisterState:
 
 
 class RegisterFold:
-    """Applies ledger events to enterprise, risk and hazard rows."""
+    """Applies ledger events to enterprise, risk, hazard and inspection rows."""
 
     def __init__(self, state: RegisterState) -> None:
         self.state = state
@@ -330,6 +332,16 @@ class RegisterFold:
     # --- inspections ------------------------------------------------------------------------------
 
     def inspection_recorded(self, position: int, e: Any) -> None:
+        key = str(e.originator_id)
+        if key in self.state.inspections:
+            return
+        row = {
+            "inspection_id": key, "enterprise_id": e.enterprise_id, "inspection_code": e.inspection_code,
+            "scope": e.scope, "hazards_found": int(e.hazards_found), "inspector": e.inspector, "performed_at": e.at,
+            "version": 0, "position": 0,
+        }
+        self.state.inspections[key] = row
+        self._touch("inspections", key, row, position, e)
         enterprise = self._enterprise(e.enterprise_id, position)
         if enterprise is not None:
             enterprise["last_inspection_at"] = _later(enterprise["last_inspection_at"], e.at)

@@ -1,11 +1,13 @@
 """The registers projection: load the rows a batch refers to, fold, write back.
 
-One projection owns the enterprise, risk and hazard registers because the enterprise
+One projection owns the enterprise, risk, hazard and inspection registers because the enterprise
 counters are derived from risk and hazard state (an invalidation must know the risk's level and
 enterprise): keeping them in one transaction and one tracking position keeps them consistent.
 
-Per batch: at most 3 SELECTs (risks, hazards, then enterprises, by key lists), then per table one
-COPY of new rows and one UPDATE of changed ones.
+Per batch: at most 4 SELECTs (risks, hazards, inspections, then enterprises, by key lists), then
+per table one COPY of new rows and one UPDATE of changed ones.
+
+Version 2 added `rm_inspections` (one row per investigation record).
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ _HAZARD_EVENTS = {
 
 class RegisterProjection:
     name = "registers"
-    version = 1
-    tables = (schema.enterprises, schema.risks, schema.hazards)
+    version = 2
+    tables = (schema.enterprises, schema.risks, schema.hazards, schema.inspections)
     topics = tuple(get_topic(cls) for cls in EVENTS)
 
     def apply(self, conn: Connection, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
@@ -57,9 +59,12 @@ class RegisterProjection:
         enterprise_ids: set[str] = set()
         risk_ids: set[str] = set()
         hazard_ids: set[str] = set()
+        inspection_ids: set[str] = set()
         for _, e in events:
             kind = type(e)
-            if kind in _ENTERPRISE_EVENTS:
+            if kind is Inspection.Recorded:
+                inspection_ids.add(str(e.originator_id))
+            elif kind in _ENTERPRISE_EVENTS:
                 enterprise_ids.add(str(e.originator_id))
             elif kind in _RISK_EVENTS:
                 risk_ids.add(str(e.originator_id))
@@ -70,14 +75,17 @@ class RegisterProjection:
                 enterprise_ids.add(enterprise_id)
         risks = fetch_by_ids(conn, tables["rm_risks"], "risk_id", risk_ids) if risk_ids else {}
         hazards = fetch_by_ids(conn, tables["rm_hazards"], "hazard_id", hazard_ids) if hazard_ids else {}
+        inspections = (
+            fetch_by_ids(conn, tables["rm_inspections"], "inspection_id", inspection_ids) if inspection_ids else {}
+        )
         enterprise_ids.update(r["enterprise_id"] for r in risks.values())
         enterprise_ids.update(h["enterprise_id"] for h in hazards.values())
         enterprises = fetch_by_ids(conn, tables["rm_enterprises"], "enterprise_id", enterprise_ids)
-        return RegisterState(enterprises, risks, hazards)
+        return RegisterState(enterprises, risks, hazards, inspections)
 
     @staticmethod
     def save(conn: Connection, tables: Mapping[str, Table], state: RegisterState) -> None:
-        for kind in ("enterprises", "risks", "hazards"):
+        for kind in ("enterprises", "risks", "hazards", "inspections"):
             new, old = state.split(kind)
             insert_new(conn, tables[f"rm_{kind}"], new)
             update_existing(conn, tables[f"rm_{kind}"], old)

@@ -1,5 +1,6 @@
-"""Lists and detail views over the registers: an enterprise with its risks and hazards, and
-filtered, keyset-paginated lists of risks and hazards (the GraphQL connections read these).
+"""Lists and detail views over the registers: an enterprise with its risks, hazards and
+inspections, and filtered, keyset-paginated lists of risks, hazards and inspections (the GraphQL
+connections read these). Batch lookups for DataLoaders are in projections/register/lookups.py.
 
 Region and industry filters join the enterprise register, so an enterprise that moves region is
 listed under its current one. Overdue is computed against the caller's `now`: open (rectifying
@@ -40,10 +41,12 @@ class Registers:
         self.live = live or LiveTables(engine)
 
     def enterprise(self, credit_code: str, now: datetime) -> dict[str, Any] | None:
-        """The enterprise's register row, its risks and hazards (3 statements), or None."""
+        """The enterprise's register row, its risks, hazards and inspections (latest first), in 4
+        statements, or None."""
 
         def query(snap: Snapshot) -> dict[str, Any] | None:
             e, r, h = snap.tables["rm_enterprises"], snap.tables["rm_risks"], snap.tables["rm_hazards"]
+            i = snap.tables["rm_inspections"]
             found = snap.conn.execute(select(e).where(e.c.credit_code == credit_code)).mappings().first()
             if found is None:
                 return None
@@ -58,7 +61,14 @@ class Registers:
             for hazard in hazards:
                 hazard["overdue"] = bool(hazard["overdue"])
             enterprise["overdue_rectifications"] = sum(1 for hz in hazards if hz["overdue"])
-            return {"as_of_position": snap.as_of_position, "enterprise": enterprise, "risks": risks, "hazards": hazards}
+            inspections = [dict(m) for m in snap.conn.execute(
+                select(i).where(i.c.enterprise_id == enterprise["enterprise_id"])
+                .order_by(i.c.performed_at.desc(), i.c.inspection_id)
+            ).mappings()]
+            return {
+                "as_of_position": snap.as_of_position, "enterprise": enterprise, "risks": risks, "hazards": hazards,
+                "inspections": inspections,
+            }
 
         return self.live.run(("registers",), query)
 
@@ -111,13 +121,30 @@ class Registers:
 
         return self.live.run(("registers",), query)
 
+    def inspections(
+        self, *, credit_code: str | None = None, region_code: str | None = None, industry: str | None = None,
+        first: int = 50, after: str | None = None,
+    ) -> dict[str, Any]:
+        """Investigation records matching the filters, ordered by inspection id."""
+
+        def query(snap: Snapshot) -> dict[str, Any]:
+            e, i = snap.tables["rm_enterprises"], snap.tables["rm_inspections"]
+            conditions = [i.c.enterprise_id == e.c.enterprise_id]
+            conditions += _enterprise_filters(e, credit_code, region_code, industry)
+            if after is not None:
+                conditions.append(i.c.inspection_id > after)
+            stmt = select(i, e.c.credit_code).where(*conditions).order_by(i.c.inspection_id)
+            return _page(snap, stmt, first, "inspection_id")
+
+        return self.live.run(("registers",), query)
+
     def counts(self) -> dict[str, int]:
         """Row counts of the registers (operations and tests)."""
 
         def query(snap: Snapshot) -> dict[str, int]:
             return {
                 name: snap.conn.execute(select(func.count()).select_from(snap.tables[name])).scalar_one()
-                for name in ("rm_enterprises", "rm_risks", "rm_hazards")
+                for name in ("rm_enterprises", "rm_risks", "rm_hazards", "rm_inspections")
             }
 
         return self.live.run(("registers",), query)

@@ -158,5 +158,17 @@ def expected(services: LedgerServices, s: Scenario) -> dict[str, Any]:
                 row = enterprises[enterprise_id]
                 row["last_inspection"] = max(filter(None, [row["last_inspection"], inspection.performed_at]))
                 activity[(enterprise_id, inspection.performed_at.astimezone(CST).date(), "inspections_recorded")] += 1
+    inspections = {}
+    for code in s.codes:
+        enterprise_id = str(Enterprise.create_id(code))
+        for k in range(3):
+            inspection_id = Inspection.create_id(enterprise_id, f"I-{k}")
+            if inspection_id in repo:
+                i = repo.get(inspection_id)
+                inspections[str(inspection_id)] = {
+                    "enterprise_id": enterprise_id, "inspection_code": i.inspection_code, "scope": i.scope,
+                    "hazards_found": i.hazards_found, "inspector": i.inspector, "performed_at": i.performed_at,
+                }
     risks = {str(r): {"level": int(repo.get(r).level), "status": repo.get(r).status} for r in s.risks}
-    return {"enterprises": enterprises, "risks": risks, "hazards": hazards, "activity": activity}
+    return {"enterprises": enterprises, "risks": risks, "hazards": hazards, "activity": activity,
+            "inspections": inspections}

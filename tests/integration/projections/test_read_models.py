@@ -32,9 +32,10 @@ def test_read_models_match_the_domain(ledger: Ledger, services: LedgerServices) 
                 [dict(r._mapping) for r in snap.conn.execute(select(t["rm_risks"]))],
                 [dict(r._mapping) for r in snap.conn.execute(select(t["rm_hazards"]))],
                 [dict(r._mapping) for r in snap.conn.execute(select(t["rm_daily_activity"]))],
+                [dict(r._mapping) for r in snap.conn.execute(select(t["rm_inspections"]))],
             )
 
-        enterprises, risks, hazards, activity = live.run(("registers", "activity"), rows)
+        enterprises, risks, hazards, activity, inspections = live.run(("registers", "activity"), rows)
     finally:
         runner.close()
 
@@ -57,6 +58,9 @@ def test_read_models_match_the_domain(ledger: Ledger, services: LedgerServices) 
     assert {h["hazard_id"]: (h["status"], h["level"], h["rectification_deadline"], h["failed_acceptances"])
             for h in hazards} == {k: (v["status"], v["level"], v["deadline"], v["failed"])
                                   for k, v in want["hazards"].items()}
+    assert {i["inspection_id"]: {k: i[k] for k in ("enterprise_id", "inspection_code", "scope", "hazards_found",
+                                                    "inspector", "performed_at")}
+            for i in inspections} == want["inspections"]
     got_activity: Counter = Counter()
     for row in activity:
         for kind in ("risks_identified", "risks_changed", "hazards_registered", "inspections_recorded"):

@@ -76,14 +76,14 @@ def test_a_version_change_rebuilds_on_start_and_old_code_stops_writing(ledger: L
         new = ProjectionRunner(ledger, [_RegistersV2(), *all_projections()[1:]], batch_size=10)
         new.ensure_current()
         status = {s["name"]: s for s in new.status()}
-        assert (status["registers"]["version"], status["registers"]["generation"]) == (2, 2)
+        assert (status["registers"]["version"], status["registers"]["generation"]) == (_RegistersV2.version, 2)
         assert status["registers"]["lag"] == 0
         assert read_model(new.engine) == before  # same logic, rebuilt into generation 2
         tables = set(inspect(new.engine).get_table_names())
         assert "rm_risks_g2" in tables and "rm_risks_g1" not in tables  # the old generation is dropped
         services.enterprises.register(scenario.ctx(), scenario.EnterpriseSpec(
             scenario.credit(77, "410185"), "新企业", "410185", "machinery", "county", "张伟", "13800138000", scenario.T0))
-        assert old.catch_up() == 0  # version 1 code does not write into version 2 tables
+        assert old.catch_up() == 0  # the older code does not write into the newer version's tables
         assert new.catch_up() == 1
         new.close()
     finally:
@@ -179,7 +179,7 @@ class _RegistrationCounter:
 
 
 class _RegistersV2(RegisterProjection):
-    version = 2
+    version = RegisterProjection.version + 1
 
 
 def test_catch_up_in_processes_equals_one_runner(ledger: Ledger, ledger_url: str) -> None:

@@ -129,3 +129,21 @@ def test_details_change_moves_the_region_and_deregistration_marks_it() -> None:
     assert (row["status"], row["deregistered_at"]) == ("deregistered", T0 + timedelta(days=1))
     new, old = state.split("enterprises")
     assert len(new) == 1 and old == []  # never loaded from the table: inserted, not updated
+
+
+def test_each_inspection_is_a_row_written_once() -> None:
+    e = an_enterprise()
+    i = Inspection(enterprise_id=str(e.id), inspection_code="I-1", scope="日常排查", hazards_found=2, inspector="赵敏",
+                   at=T0 + timedelta(days=3), meta=META)
+    events = positioned(e, i)
+    state = fold(events)
+    row = state.inspections[str(i.id)]
+    assert row == {
+        "inspection_id": str(i.id), "enterprise_id": str(e.id), "inspection_code": "I-1", "scope": "日常排查",
+        "hazards_found": 2, "inspector": "赵敏", "performed_at": T0 + timedelta(days=3), "version": 1,
+        "position": events[-1][0],
+    }
+    new, old = state.split("inspections")
+    assert new == [row] and old == []
+    fold(events[-1:], state)  # replayed: already there, not counted or written again
+    assert state.split("inspections") == ([row], [])
