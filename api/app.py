@@ -15,6 +15,7 @@ from api.errors import install_error_handlers
 from domain.shared.commands import CommandContext
 from domain.shared.meta import Channel, Meta
 from api.call_logging import CallLogMiddleware
+from api.graphql import graphql_router
 from api.interfaces import declared_interfaces
 from api.rest import audit, call_logs, catalog, enterprises, hazards, inspections, oauth, risks, sessions, subscriptions
 
@@ -92,6 +93,7 @@ def create_app(services: Services) -> FastAPI:
     for router in (sessions.router, enterprises.router, risks.router, hazards.router, inspections.router, audit.router,
                    call_logs.router, catalog.router, subscriptions.router, oauth.router):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(graphql_router(services.settings), prefix="/graphql", tags=["graphql"])
     return app
 
 

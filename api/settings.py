@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     projection_batch_size: int = Field(1000, description="events applied per read-model transaction")
     graphiql: bool = Field(False, description="serve the GraphiQL IDE at /graphql (development only)")
     graphql_max_depth: int = Field(8, description="deepest GraphQL selection accepted")
-    graphql_max_complexity: int = Field(20000, description="GraphQL cost limit (list fields count their page size)")
+    graphql_max_complexity: int = Field(100_000, description="GraphQL cost limit (list fields count their page size)")
 
     aggregate_cache_size: int = Field(10000, description="aggregates kept in memory; each read still fetches newer events")
 

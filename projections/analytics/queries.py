@@ -29,6 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from domain.shared.regions import Region, RegionLevel, henan_regions
 from projections.live import LiveTables, Snapshot
 from projections.register.fold import OPEN_STATUSES
+from projections.scope import ReadScope
 from projections.sql import day_start
 
 READS = ("registers", "activity")
@@ -68,9 +69,11 @@ class Analytics:
         first: int = 50,
         after: str | None = None,
         status: str | None = None,
+        scope: ReadScope | None = None,
     ) -> dict[str, Any]:
         """Totals, by industry, children regions, and a page of enterprises (keyset on credit code:
-        `after` is the last credit code of the previous page)."""
+        `after` is the last credit code of the previous page). `scope` restricts every figure to
+        the enterprises the caller may see (projections/scope.py)."""
         region = henan_regions().get(region_code)
         if region is None:
             raise ValueError(f"unknown region code {region_code!r}")
@@ -79,9 +82,10 @@ class Analytics:
         if status is not None and status not in FILTERS:
             raise ValueError(f"unknown status filter {status!r}; expected one of {', '.join(FILTERS)}")
         first = max(1, min(first, MAX_PAGE))
+        visible = scope or ReadScope()
 
         def query(snap: Snapshot) -> dict[str, Any]:
-            scope = _Scope(snap.tables, region, industry, date_from, date_to)
+            scope = _Scope(snap.tables, region, industry, date_from, date_to, visible)
             totals, by_industry, children = self._grouped(snap, scope, region)
             page = self._page(snap, scope, now, first, after, status)
             return {
@@ -176,7 +180,8 @@ class _Scope:
     """The WHERE clause of a drill-down and its two per-enterprise flags."""
 
     def __init__(
-        self, tables: Mapping[str, Table], region: Region, industry: str | None, date_from: date, date_to: date
+        self, tables: Mapping[str, Table], region: Region, industry: str | None, date_from: date, date_to: date,
+        visible: ReadScope,
     ) -> None:
         e, a = tables["rm_enterprises"], tables["rm_daily_activity"]
         self.e = e
@@ -191,6 +196,7 @@ class _Scope:
         ]
         if industry is not None:
             self.conditions.append(e.c.industry == industry)
+        self.conditions += visible.conditions(e)
         in_period = and_(a.c.enterprise_id == e.c.enterprise_id, a.c.day >= date_from, a.c.day <= date_to)
         self.risk_flag = exists().where(in_period, or_(a.c.risks_identified > 0, a.c.risks_changed > 0))
         self.hazard_flag = exists().where(in_period, or_(a.c.hazards_registered > 0, a.c.inspections_recorded > 0))

@@ -18,6 +18,9 @@ from sqlalchemy.engine import Engine
 from domain.shared.regions import RegionLevel, henan_regions
 from projections.live import LiveTables, Snapshot
 from projections.register.fold import OPEN_STATUSES
+from projections.scope import ReadScope
+
+EVERYTHING = ReadScope()
 
 MAX_PAGE = 500
 
@@ -75,12 +78,14 @@ class Registers:
     def risks(
         self, *, credit_code: str | None = None, region_code: str | None = None, industry: str | None = None,
         level: int | None = None, status: str | None = None, first: int = 50, after: str | None = None,
+        scope: ReadScope | None = None,
     ) -> dict[str, Any]:
-        """Risks matching the filters, ordered by risk id; `after` is the previous page's last id."""
+        """Risks matching the filters, ordered by risk id; `after` is the previous page's last id.
+        `scope` limits them to the enterprises the caller may see (projections/scope.py)."""
 
         def query(snap: Snapshot) -> dict[str, Any]:
             e, r = snap.tables["rm_enterprises"], snap.tables["rm_risks"]
-            conditions = [r.c.enterprise_id == e.c.enterprise_id]
+            conditions = [r.c.enterprise_id == e.c.enterprise_id, *(scope or EVERYTHING).conditions(e)]
             conditions += _enterprise_filters(e, credit_code, region_code, industry)
             if level is not None:
                 conditions.append(r.c.level == level)
@@ -96,14 +101,14 @@ class Registers:
     def hazards(
         self, now: datetime, *, credit_code: str | None = None, region_code: str | None = None,
         industry: str | None = None, level: str | None = None, status: str | None = None,
-        overdue: bool | None = None, first: int = 50, after: str | None = None,
+        overdue: bool | None = None, first: int = 50, after: str | None = None, scope: ReadScope | None = None,
     ) -> dict[str, Any]:
         """Hazards matching the filters (overdue as of `now`), ordered by hazard id."""
 
         def query(snap: Snapshot) -> dict[str, Any]:
             e, h = snap.tables["rm_enterprises"], snap.tables["rm_hazards"]
             late = _overdue(h, now)
-            conditions = [h.c.enterprise_id == e.c.enterprise_id]
+            conditions = [h.c.enterprise_id == e.c.enterprise_id, *(scope or EVERYTHING).conditions(e)]
             conditions += _enterprise_filters(e, credit_code, region_code, industry)
             if level is not None:
                 conditions.append(h.c.level == level)
@@ -123,13 +128,13 @@ class Registers:
 
     def inspections(
         self, *, credit_code: str | None = None, region_code: str | None = None, industry: str | None = None,
-        first: int = 50, after: str | None = None,
+        first: int = 50, after: str | None = None, scope: ReadScope | None = None,
     ) -> dict[str, Any]:
         """Investigation records matching the filters, ordered by inspection id."""
 
         def query(snap: Snapshot) -> dict[str, Any]:
             e, i = snap.tables["rm_enterprises"], snap.tables["rm_inspections"]
-            conditions = [i.c.enterprise_id == e.c.enterprise_id]
+            conditions = [i.c.enterprise_id == e.c.enterprise_id, *(scope or EVERYTHING).conditions(e)]
             conditions += _enterprise_filters(e, credit_code, region_code, industry)
             if after is not None:
                 conditions.append(i.c.inspection_id > after)

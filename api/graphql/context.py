@@ -1,0 +1,69 @@
+"""The per-request GraphQL context: who asks (authenticated like every REST call), what they may
+see, the clock's "now" (overdue is relative to it), the read-model queries and the DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import Request
+from strawberry.fastapi import BaseContext
+
+from api.bootstrap import Services
+from api.deps import Principal, authenticate, services_of
+from api.graphql.loaders import Loaders
+from api.graphql.scope import read_scope
+from projections.analytics.queries import Analytics
+from projections.live import LiveTables
+from projections.register.lookups import Lookups
+from projections.register.queries import Registers
+from projections.schema import tracking
+from projections.scope import ReadScope
+
+
+@dataclass
+class ReadModels:
+    """The query objects over one engine (built once per app: they hold no request state)."""
+
+    registers: Registers
+    analytics: Analytics
+    lookups: Lookups
+
+    @classmethod
+    def on(cls, services: Services) -> ReadModels:
+        # Before the first catch-up the tracking table may not exist yet: with it present (and
+        # empty), queries report READ_MODEL_NOT_READY instead of a missing-table error.
+        tracking.create(services.engine, checkfirst=True)
+        live = LiveTables(services.engine)
+        return cls(Registers(services.engine, live), Analytics(services.engine, live), Lookups(services.engine, live))
+
+
+class GraphQLContext(BaseContext):
+    def __init__(
+        self, services: Services, principal: Principal | None, scope: ReadScope, read: ReadModels, now: datetime
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.principal = principal
+        self.scope = scope
+        self.read = read
+        self.now = now
+        self.loaders = Loaders(read.lookups, scope, now)
+
+
+async def context_getter(request: Request) -> GraphQLContext:
+    """401/403 as problem+json before any GraphQL runs: an anonymous caller learns nothing."""
+    services = services_of(request)
+    read = getattr(request.app.state, "read_models", None)
+    if read is None:
+        read = request.app.state.read_models = ReadModels.on(services)
+    if _ide_page(request, services):
+        return GraphQLContext(services, None, ReadScope(nothing=True), read, services.clock())
+    principal = authenticate(request)
+    return GraphQLContext(services, principal, read_scope(principal), read, services.clock())
+
+
+def _ide_page(request: Request, services: Services) -> bool:
+    """The GraphiQL page itself (development only) loads without a token; its queries need one."""
+    return (services.settings.graphiql and request.method == "GET" and "query" not in request.query_params
+            and "text/html" in request.headers.get("accept", ""))
