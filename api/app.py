@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from anyio import to_thread
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.bootstrap import Services
@@ -16,6 +17,8 @@ from domain.shared.commands import CommandContext
 from domain.shared.meta import Channel, Meta
 from api.call_logging import CallLogMiddleware
 from api.graphql import graphql_router
+from projections.registry import all_projections
+from projections.tracking import read_rows
 from api.interfaces import declared_interfaces
 from api.rest import audit, call_logs, catalog, enterprises, hazards, inspections, oauth, risks, sessions, subscriptions
 
@@ -59,6 +62,13 @@ def system_context(services: Services) -> CommandContext:
     return CommandContext(Meta("system:startup", Channel.ADMIN.value, services.clock(), request_id, request_id))
 
 
+def read_model_lag(engine: Engine, head: int) -> dict[str, dict[str, int]]:
+    """Each projection's position and how far it trails the log (empty before the first run)."""
+    with engine.connect() as conn:
+        rows = read_rows(conn, [p.name for p in all_projections()])
+    return {name: {"position": row.position, "lag": max(0, head - row.position)} for name, row in rows.items()}
+
+
 def create_app(services: Services) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -86,7 +96,8 @@ def create_app(services: Services) -> FastAPI:
     def health() -> dict[str, object]:
         """Liveness plus the ledger's log head."""
         committer = services.committer
-        return {"status": "ok", "log_head": services.events.head(),
+        head = services.events.head()
+        return {"status": "ok", "log_head": head, "read_models": read_model_lag(services.engine, head),
                 "group_commit": {"transactions": committer.batches, "commands": committer.commits,
                                  "seconds": round(committer.seconds_in_transactions, 3)}}
 

@@ -22,6 +22,7 @@ from domain.ledger import Ledger
 from domain.risks.assessment import AssessmentBands
 from domain.services import LedgerServices, ledger_services
 from domain.shared.time import Clock
+from projections.schema import tracking
 from schedulers.projection_worker import ProjectionWorker
 
 
@@ -98,6 +99,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
     ledger = Ledger(env=settings.eventsourcing_env())
     engine: Engine = ledger.recorder.datastore.engine  # type: ignore[attr-defined]
     metadata.create_all(engine, checkfirst=True)
+    tracking.create(engine, checkfirst=True)  # read-model positions: health and GraphQL read it from the start
     committer = GroupCommitter(ledger, settings.group_commit_max_batch, settings.group_commit_linger_ms / 1000)
     key = settings.jwt_secret.encode() if settings.jwt_secret else get_or_create_secret(engine, "jwt_signing_key")
     write = ledger_services(ledger, committer, AssessmentBands.configured(settings.risk_bands, settings.risk_band_check))
