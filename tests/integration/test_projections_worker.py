@@ -77,12 +77,16 @@ def status_rows() -> dict[str, dict]:
 
 def test_serve_keeps_the_read_models_current_in_the_background(database: str) -> None:
     services = bootstrap(Settings(database_url=database, jwt_secret="worker-test", projection_poll_seconds=0.05))
-    with TestClient(create_app(services)):
+    with TestClient(create_app(services)) as client:
         assert services.projection_worker is not None
         register(services, 3)
         eventually(lambda: enterprises_in_read_model(services) == 3)
         register(services, 2)
         eventually(lambda: enterprises_in_read_model(services) == 5)
+        eventually(lambda: all(r["lag"] == 0 for r in client.get("/healthz").json()["read_models"].values()))
+        health = client.get("/healthz").json()
+        assert set(health["read_models"]) == {"registers", "activity"}
+        assert health["read_models"]["registers"]["position"] == health["log_head"]
     assert services.projection_worker is None  # stopped with the app
 
 
