@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,6 @@ from api.bootstrap import bootstrap
 from api.cli import app
 from api.settings import Settings
 from tests.support.builders import a_credit_code
-from tests.support.postgres import fresh_database
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'cli.db'}"
-        monkeypatch.setenv("LEDGER_DATABASE_URL", url)
-        yield url
-    else:
-        with fresh_database() as url:
-            monkeypatch.setenv("LEDGER_DATABASE_URL", url)
-            yield url
 
 
 def run(*args: str, stdin: str = "") -> tuple[int, str]:

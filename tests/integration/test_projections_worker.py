@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,18 +24,6 @@ from projections.register.queries import Registers
 from schedulers.projection_worker import ProjectionWorker
 from tests.support.builders import a_credit_code
 from tests.support.postgres import fresh_database
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'worker.db'}"
-        monkeypatch.setenv("LEDGER_DATABASE_URL", url)
-        yield url
-    else:
-        with fresh_database() as url:
-            monkeypatch.setenv("LEDGER_DATABASE_URL", url)
-            yield url
 
 
 def register(services: Services, count: int) -> None:
