@@ -124,19 +124,28 @@ def import_enterprises_command(file: Annotated[Path, typer.Argument(exists=True,
 
 @demo_app.command("seed")
 def demo_seed(
-    enterprises: Annotated[int, typer.Option(help="number of enterprises")] = 30,
-    seed: Annotated[int, typer.Option(help="random seed (same seed, same data)")] = 7,
+    enterprises: Annotated[int, typer.Option(help="number of enterprises")] = 100,
+    days: Annotated[int, typer.Option(help="days of activity, ending today")] = 90,
+    seed: Annotated[int, typer.Option(help="random seed (same seed and day, same data)")] = 7,
 ) -> None:
-    """Fill the ledger with a synthetic Henan province and demo users (idempotent)."""
+    """Fill the ledger with a synthetic Henan province through the application services, and add
+    the demo users (idempotent: a re-run the same day writes nothing)."""
     from api.demo import DEMO_PASSWORD, seed_demo
 
+    if enterprises < 0 or days < 1:
+        _fail("--enterprises must be >= 0 and --days >= 1", 2)
     services = _services()
     try:
-        report = seed_demo(services.write, lambda: _cli_context(services), hash_password, services.clock(), enterprises, seed)
+        report = seed_demo(services.write, lambda: _cli_context(services), hash_password, services.clock(),
+                           enterprises, seed, days)
+    except DomainError as error:
+        _fail(str(error))
     finally:
         services.close()
     typer.echo(f"demo: {report.enterprises} enterprises, {report.risks} risks, {report.hazards} hazards, "
-               f"{report.inspections} inspections")
+               f"{report.inspections} inspections registered; {report.events} events written, "
+               f"{report.unchanged} already there" + (f", {report.left_alone} enterprises left as they were"
+                                                     if report.left_alone else ""))
     typer.echo(f"log in as demo-admin / demo-auditor / demo-supervisor / demo-enterprise, password {DEMO_PASSWORD!r}")
 
 
