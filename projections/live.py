@@ -63,6 +63,10 @@ class LiveTables:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    # Read-model queries are short; JIT compiling one (its cost estimate crosses
+                    # jit_above_cost on large scopes) took ~1.4 s of a 2.3 s drill-down.
+                    conn.exec_driver_sql("SET LOCAL jit = off")
                 rows = read_rows(conn, names)
                 missing = [n for n in names if n not in rows]
                 if missing:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from projections.activity.projection import ActivityProjection
+from projections.analytics.projection import DrilldownProjection
 from projections.base import Projection
 from projections.register.projection import RegisterProjection
 
 
 def all_projections() -> list[Projection]:
-    return [RegisterProjection(), ActivityProjection()]
+    return [RegisterProjection(), ActivityProjection(), DrilldownProjection()]

@@ -10,10 +10,10 @@ For a scope (region code, optional industry) and a period [date_from, date_to] o
   nothing or not) on a day of the period; hazard_not_registered: the rest.
 
 A call is a bounded number of statements whatever the scope: the tracking rows, one GROUP BY over
-the enterprise register (child region x industry, with EXISTS probes into the daily activity's
-(enterprise_id, day) key), from which totals, the industry split and the children are summed in
-Python, and one keyset page of enterprises with their status. Every result carries
-`as_of_position`, the smaller position of the two projections read.
+the drill-down facts (child region x industry; each row knows its reporting days, see
+projections/analytics/facts.py), from which totals, the industry split and the children are summed
+in Python, and one keyset page of enterprises (facts joined to the enterprise register) with their
+status. Every result carries `as_of_position`, the smaller position of the projections read.
 """
 
 from __future__ import annotations
@@ -22,17 +22,18 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, case, exists, func, literal, not_, or_, select
+from sqlalchemy import Table, case, exists, func, literal, not_, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.shared.regions import Region, RegionLevel, henan_regions
+from projections.analytics.facts import day_number
 from projections.live import LiveTables, Snapshot
 from projections.register.fold import OPEN_STATUSES
 from projections.scope import ReadScope
 from projections.sql import day_start
 
-READS = ("registers", "activity")
+READS = ("registers", "drilldown")
 FILTERS = ("risk_identified", "risk_not_identified", "hazard_registered", "hazard_not_registered")
 MAX_PAGE = 500
 
@@ -85,7 +86,7 @@ class Analytics:
         visible = scope or ReadScope()
 
         def query(snap: Snapshot) -> dict[str, Any]:
-            scope = _Scope(snap.tables, region, industry, date_from, date_to, visible)
+            scope = _Scope(snap.tables, region, industry, date_from, date_to, visible, snap.conn.dialect.name)
             totals, by_industry, children = self._grouped(snap, scope, region)
             page = self._page(snap, scope, now, first, after, status)
             return {
@@ -102,7 +103,7 @@ class Analytics:
         return self.live.run(READS, query)
 
     def _grouped(self, snap: Snapshot, scope: _Scope, region: Region) -> tuple[dict, list, list]:
-        e = scope.e
+        e = scope.f
         child = {
             RegionLevel.PROVINCE: func.coalesce(e.c.city_code, e.c.county_code),
             RegionLevel.CITY: e.c.county_code,
@@ -139,16 +140,16 @@ class Analytics:
     def _page(
         self, snap: Snapshot, scope: _Scope, now: datetime, first: int, after: str | None, status: str | None
     ) -> dict[str, Any]:
-        e, h = scope.e, snap.tables["rm_hazards"]
+        f, e, h = scope.f, snap.tables["rm_enterprises"], snap.tables["rm_hazards"]
         overdue = (
             select(func.count()).select_from(h)
             .where(h.c.enterprise_id == e.c.enterprise_id, h.c.status.in_(OPEN_STATUSES),
                    h.c.rectification_deadline < now)
             .scalar_subquery()
         )
-        conditions = list(scope.conditions)
+        conditions = [*scope.conditions, e.c.enterprise_id == f.c.enterprise_id]
         if after is not None:
-            conditions.append(e.c.credit_code > after)
+            conditions.append(f.c.credit_code > after)
         if status is not None:
             flag = scope.risk_flag if status.startswith("risk") else scope.hazard_flag
             conditions.append(not_(flag) if "_not_" in status else flag)
@@ -164,7 +165,7 @@ class Analytics:
                 overdue.label("overdue_rectifications"),
             )
             .where(*conditions)
-            .order_by(e.c.credit_code)
+            .order_by(f.c.credit_code)
             .limit(first + 1)
         )
         items = [dict(row._mapping) for row in snap.conn.execute(query)]
@@ -177,26 +178,38 @@ class Analytics:
 
 
 class _Scope:
-    """The WHERE clause of a drill-down and its two per-enterprise flags."""
+    """The WHERE clause of a drill-down over the facts table, and its two per-enterprise flags."""
 
     def __init__(
         self, tables: Mapping[str, Table], region: Region, industry: str | None, date_from: date, date_to: date,
-        visible: ReadScope,
+        visible: ReadScope, dialect: str,
     ) -> None:
-        e, a = tables["rm_enterprises"], tables["rm_daily_activity"]
-        self.e = e
+        f = tables["rm_drilldown_facts"]
+        self.f = f
         end = day_start(date_to + timedelta(days=1))
-        column = {RegionLevel.PROVINCE: e.c.province_code, RegionLevel.CITY: e.c.city_code}.get(
-            region.level, e.c.county_code
+        column = {RegionLevel.PROVINCE: f.c.province_code, RegionLevel.CITY: f.c.city_code}.get(
+            region.level, f.c.county_code
         )
         self.conditions: list[ColumnElement[bool]] = [
             column == region.code,
-            e.c.registered_at < end,
-            or_(e.c.deregistered_at.is_(None), e.c.deregistered_at >= end),
+            f.c.registered_at < end,
+            or_(f.c.deregistered_at.is_(None), f.c.deregistered_at >= end),
         ]
         if industry is not None:
-            self.conditions.append(e.c.industry == industry)
-        self.conditions += visible.conditions(e)
-        in_period = and_(a.c.enterprise_id == e.c.enterprise_id, a.c.day >= date_from, a.c.day <= date_to)
-        self.risk_flag = exists().where(in_period, or_(a.c.risks_identified > 0, a.c.risks_changed > 0))
-        self.hazard_flag = exists().where(in_period, or_(a.c.hazards_registered > 0, a.c.inspections_recorded > 0))
+            self.conditions.append(f.c.industry == industry)
+        self.conditions += visible.conditions(f)
+        first, last = day_number(date_from), day_number(date_to)
+        self.risk_flag = _reported(dialect, f.c.risk_days, first, last)
+        self.hazard_flag = _reported(dialect, f.c.hazard_days, first, last)
+
+
+def _reported(dialect: str, days: Any, first: int, last: int) -> ColumnElement[bool]:
+    """Whether a sorted day list has a day in [first, last].
+
+    PostgreSQL: width_bucket(x, sorted array) is the number of elements <= x (a binary search in
+    C), so the difference counts the days in the range without unnesting. Other databases (SQLite,
+    development data): an EXISTS over json_each."""
+    if dialect == "postgresql":
+        return func.width_bucket(last, days) > func.width_bucket(first - 1, days)
+    each = func.json_each(days).table_valued("value")
+    return exists(select(literal(1)).select_from(each).where(each.c.value.between(first, last)))

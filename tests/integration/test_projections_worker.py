@@ -73,7 +73,7 @@ def test_serve_keeps_the_read_models_current_in_the_background(database: str) ->
         eventually(lambda: enterprises_in_read_model(services) == 5)
         eventually(lambda: all(r["lag"] == 0 for r in client.get("/healthz").json()["read_models"].values()))
         health = client.get("/healthz").json()
-        assert set(health["read_models"]) == {"registers", "activity"}
+        assert set(health["read_models"]) == {"registers", "activity", "drilldown"}
         assert health["read_models"]["registers"]["position"] == health["log_head"]
     assert services.projection_worker is None  # stopped with the app
 
@@ -87,7 +87,7 @@ def test_serve_without_projections_leaves_them_to_a_separate_worker(database: st
     code, out = run("projections", "run", "--once")
     assert code == 0, out
     rows = status_rows()
-    assert set(rows) == {"registers", "activity"}
+    assert set(rows) == {"registers", "activity", "drilldown"}
     assert all(row["lag"] == 0 and row["position"] == row["head"] > 0 for row in rows.values())
 
 
