@@ -22,12 +22,19 @@ from sqlalchemy.engine import Connection
 # (notification position, decoded domain event)
 Positioned = tuple[int, Any]
 
+# The envelope every ledger event carries and no read model here reads: who, through which
+# channel, when recorded (`meta`), the library's own `timestamp`, and the aggregate's topic.
+ENVELOPE = frozenset({"meta", "timestamp", "originator_topic"})
+
 
 class Projection(Protocol):
     name: str
     version: int  # bump to rebuild from the start on the next `ensure_current()`
     tables: tuple[Table, ...]  # templates from projections.schema
     topics: tuple[str, ...]  # event topics it reads; never empty
+    # Optional: `unread_fields: frozenset[str]`, event attributes `apply` never reads (e.g. the
+    # envelope: "meta", "timestamp", "originator_topic"). When no projection of a catch-up reads
+    # one, it is not decoded and the events lack it (projections/decoding.py).
 
     def apply(self, conn: Connection, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
         """Apply events (in log order) to `tables` (template name -> this generation's table)."""

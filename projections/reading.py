@@ -16,13 +16,82 @@ from __future__ import annotations
 import gc
 import queue
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+from sqlalchemy.engine import Engine
+
+from projections.decoding import catch_up_decoder
 
 PREFETCH = 2
 Decoded = list[tuple[int, str, Any]]  # (position, topic, event)
+
+
+class _Stored(NamedTuple):
+    """What the mapper reads from a stored event (a cheaper object than the library's frozen
+    dataclasses, built once per event)."""
+
+    originator_id: Any
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+class LogReader:
+    """Reads the notification log and decodes it with the ledger's own mapper.
+
+    On PostgreSQL with the SQLAlchemy recorder the rows are fetched with one plain statement on a
+    connection of the projections' engine (same database): the recorder's `select_notifications`
+    builds a Notification dataclass per row and its ORM/Core row processing cost about as much as
+    the database did. Every event is still decoded by the ledger's mapper (transcoder, upcasting,
+    id conversion; with orjson under its transcoder when installed, and without the attributes
+    the caller omits: projections/decoding.py). Other databases and recorders use
+    `select_notifications`.
+    """
+
+    def __init__(self, recorder: Any, mapper: Any, engine: Engine) -> None:
+        self._recorder = recorder
+        self._mapper = mapper
+        self._decoders: dict[frozenset[str], Callable[[Any], Any]] = {}
+        self._engine = engine
+        table = getattr(getattr(recorder, "events_record_cls", None), "__table__", None)
+        self._table = None
+        if engine.dialect.name == "postgresql" and table is not None:
+            self._table = engine.dialect.identifier_preparer.format_table(table)
+
+    def head(self) -> int:
+        return self._recorder.max_notification_id() or 0
+
+    def decoder(self, omit: frozenset[str] = frozenset()) -> Callable[[Any], Any]:
+        found = self._decoders.get(omit)
+        if found is None:
+            found = self._decoders[omit] = catch_up_decoder(self._mapper, omit)
+        return found
+
+    def read(
+        self, start: int, stop: int, limit: int, topics: Sequence[str], omit: frozenset[str] = frozenset()
+    ) -> Decoded:
+        """Events with start < position <= stop (of `topics`, if any), at most `limit`, decoded
+        (without the attributes in `omit`, see projections/decoding.py)."""
+        decode = self.decoder(omit)
+        if self._table is None:
+            notes = self._recorder.select_notifications(
+                start=start, limit=limit, stop=stop, topics=topics, inclusive_of_start=False
+            )
+            return [(n.id, n.topic, decode(n)) for n in notes]
+        where = "id > %s AND id <= %s" + (" AND topic = ANY(%s)" if topics else "")
+        sql = f"SELECT id, originator_id, originator_version, topic, state FROM {self._table} WHERE {where} ORDER BY id LIMIT %s"
+        params: tuple[Any, ...] = (start, stop, list(topics), limit) if topics else (start, stop, limit)
+        with self._engine.connect() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        return [(i, topic, decode(_Stored(oid, version, topic, bytes(state)))) for i, oid, version, topic, state in rows]
 
 
 @dataclass

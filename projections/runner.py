@@ -40,6 +40,7 @@ from projections.base import Projection
 from projections.reading import (
     Batch,
     Decoded,
+    LogReader,
     fewer_collections,
     read_ahead,
     read_in_turn,
@@ -53,6 +54,12 @@ log = logging.getLogger("ledger.projections")
 MAX_WINDOW = 1_000_000  # ids one read may span (sparse topics); see _reader
 FILLFACTOR = 80
 Progress = Callable[[int, int], None]  # (position, head)
+Reading = tuple[Sequence[str], frozenset[str]]  # (topics, event attributes left undecoded)
+
+
+def _unread(projections: Sequence[Projection]) -> frozenset[str]:
+    """Event attributes none of these projections reads (projections/base.py: unread_fields)."""
+    return frozenset.intersection(*(frozenset(getattr(p, "unread_fields", ())) for p in projections))
 
 
 def _create_generation(conn: Connection, projection: Projection, generation: int) -> None:
@@ -92,6 +99,7 @@ class ProjectionRunner:
         self.projections: dict[str, Projection] = {p.name: p for p in (projections or all_projections())}
         self._own_engine = engine is None
         self.engine = engine or projection_engine(ledger)
+        self._log = LogReader(self._recorder, self._mapper, self.engine)
         self.batch_size = batch_size
         self._prefetch = self.engine.dialect.name == "postgresql"
         self._rates: dict[str, float] = {}
@@ -136,14 +144,15 @@ class ProjectionRunner:
     ) -> int:
         names = [name for name, _ in targets]
         topics = sorted({t for _, p in targets for t in p.topics})
+        omit = _unread([p for _, p in targets])
         applied, started, before = 0, time.perf_counter(), None
         with fewer_collections():
-            applied, before = self._catch_up_loop(targets, names, topics, stop, progress)
+            applied, before = self._catch_up_loop(targets, names, (topics, omit), stop, progress)
         self._note_rate(targets, before, time.perf_counter() - started)
         return applied
 
     def _catch_up_loop(
-        self, targets: list[tuple[str, Projection]], names: list[str], topics: list[str],
+        self, targets: list[tuple[str, Projection]], names: list[str], reading: Reading,
         stop: threading.Event | None, progress: Progress | None,
     ) -> tuple[int, dict[str, int] | None]:
         applied, before = 0, None
@@ -153,7 +162,7 @@ class ProjectionRunner:
             if not peek:
                 break
             before = before or {n: r.position for n, r in peek.items()}
-            batches = self._batches(min(r.position for r in peek.values()), topics, stop)
+            batches = self._batches(min(r.position for r in peek.values()), reading, stop)
             restart = False
             try:
                 for batch in batches:
@@ -169,9 +178,9 @@ class ProjectionRunner:
                 break
         return applied, before
 
-    def _batches(self, start: int, topics: Sequence[str], stop: threading.Event | None) -> Generator[Batch, None, None]:
+    def _batches(self, start: int, reading: Reading, stop: threading.Event | None) -> Generator[Batch, None, None]:
         """Batches from `start` until the head seen by the last read; read ahead on PostgreSQL."""
-        read_batch = self._reader(topics)
+        read_batch = self._reader(reading)
         if self._prefetch:
             return read_ahead(read_batch, start, stop)
         return read_in_turn(read_batch, start, stop)
@@ -194,7 +203,7 @@ class ProjectionRunner:
                 applied += self._apply(conn, projection, row, batch.decoded, batch.end)
         return applied, False
 
-    def _reader(self, topics: Sequence[str]) -> Callable[[int], Batch]:
+    def _reader(self, reading: Reading) -> Callable[[int], Batch]:
         """Reads batches through an id window that adapts to how densely the topics occur: a
         window near the batch size when most events match, wider when few do.
 
@@ -206,7 +215,7 @@ class ProjectionRunner:
 
         def read(start: int) -> Batch:
             nonlocal window
-            decoded, end, head = self._read(start, topics, window)
+            decoded, end, head = self._read(start, reading, window)
             if len(decoded) >= self.batch_size:
                 window = max(narrowest, window // 2)
             elif len(decoded) < self.batch_size // 2 and end < head:
@@ -215,17 +224,17 @@ class ProjectionRunner:
 
         return read
 
-    def _read(self, start: int, topics: Sequence[str], window: int) -> tuple[Decoded, int, int]:
-        head = self._recorder.max_notification_id() or 0
+    def _read(self, start: int, reading: Reading, window: int) -> tuple[Decoded, int, int]:
+        """Up to `batch_size` events of the topics after `start` within `window` ids, decoded
+        without the attributes none of the projections reads: (events, end, head)."""
+        topics, omit = reading
+        head = self._log.head()
         if head <= start:
             return [], start, head
         stop = min(head, start + window)
-        notes = self._recorder.select_notifications(
-            start=start, limit=self.batch_size, stop=stop, topics=topics, inclusive_of_start=False
-        )
-        end = notes[-1].id if len(notes) >= self.batch_size else stop
-        decode = self._mapper.to_domain_event
-        return [(n.id, n.topic, decode(n)) for n in notes], end, head
+        decoded = self._log.read(start, stop, self.batch_size, topics, omit)
+        end = decoded[-1][0] if len(decoded) >= self.batch_size else stop
+        return decoded, end, head
 
     def _apply(self, conn: Connection, projection: Projection, row: TrackingRow, decoded: Decoded, end: int) -> int:
         if end <= row.position:
@@ -295,7 +304,7 @@ class ProjectionRunner:
             if fresh is None:  # another process swapped it in meanwhile
                 return live.position
             while True:  # the last events, under the live row's lock: runners wait, queries do not
-                decoded, end, _ = self._read(fresh.position, projection.topics, MAX_WINDOW)
+                decoded, end, _ = self._read(fresh.position, (projection.topics, _unread([projection])), MAX_WINDOW)
                 if end <= fresh.position:
                     break
                 self._apply(conn, projection, fresh, decoded, end)

@@ -2,10 +2,9 @@
 many risks it identified or changed, hazards it registered and inspections it recorded.
 
 This turns "did this enterprise report within [from, to]" into a range probe on the primary key
-(enterprise_id, day) instead of a scan of events. Counters are written as deltas: a batch asks
-which (enterprise, day) rows exist, COPYs the new ones and adds to the others
-(`SET n = n + v.n`). Risk change events do not name their enterprise, so the projection keeps its
-own risk -> enterprise map.
+(enterprise_id, day) instead of a scan of events. Counters are written as deltas, one upsert per
+batch (`INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n`). Risk change events do not name
+their enterprise, so the projection keeps its own risk -> enterprise map.
 
 A "change" is a level change or a measures revision (the same events as the register's
 `last_risk_report_at`); invalidation is not counted as reporting.
@@ -25,15 +24,8 @@ from domain.hazards.aggregate import Hazard
 from domain.inspections.aggregate import Inspection
 from domain.risks.aggregate import Risk
 from projections import schema
-from projections.base import Positioned
-from projections.sql import (
-    business_day,
-    existing_keys,
-    fetch_by_ids,
-    insert_ignore,
-    insert_new,
-    update_existing,
-)
+from projections.base import ENVELOPE, Positioned
+from projections.sql import business_day, fetch_by_ids, insert_ignore, upsert
 
 COUNTERS = ("risks_identified", "risks_changed", "hazards_registered", "inspections_recorded")
 _CHANGES = {Risk.Upgraded, Risk.Downgraded, Risk.MeasuresRevised}
@@ -71,6 +63,7 @@ class ActivityProjection:
     version = 1
     tables = (schema.daily_activity, schema.activity_risk_owners)
     topics = tuple(get_topic(cls) for cls in EVENTS)
+    unread_fields = ENVELOPE
 
     def apply(self, conn: Connection, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
         owners_table = tables["rm_activity_risk_owners"]
@@ -79,11 +72,9 @@ class ActivityProjection:
         known = fetch_by_ids(conn, owners_table, "risk_id", wanted) if wanted else {}
         counts, new_owners = fold(events, {k: row["enterprise_id"] for k, row in known.items()})
         insert_ignore(conn, owners_table, [{"risk_id": k, "enterprise_id": v} for k, v in sorted(new_owners.items())])
-        activity = tables["rm_daily_activity"]
-        existing = existing_keys(conn, activity, counts)
         rows = [
-            {"enterprise_id": enterprise_id, "day": day, **dict(zip(COUNTERS, n, strict=True))}
-            for (enterprise_id, day), n in sorted(counts.items())
+            {"enterprise_id": enterprise_id, "day": day, "risks_identified": n[0], "risks_changed": n[1],
+             "hazards_registered": n[2], "inspections_recorded": n[3]}
+            for (enterprise_id, day), n in counts.items()
         ]
-        insert_new(conn, activity, [r for r in rows if (r["enterprise_id"], r["day"]) not in existing])
-        update_existing(conn, activity, [r for r in rows if (r["enterprise_id"], r["day"]) in existing], add=COUNTERS)
+        upsert(conn, tables["rm_daily_activity"], rows, add=COUNTERS)

@@ -5,7 +5,7 @@ Which days count is the daily activity's definition (projections/activity/projec
 identified, its level changed or its measures revised -> `risk_days`; a hazard registered or an
 inspection recorded (with or without hazards found) -> `hazard_days`. Invalidations are not
 reports. Days are sets, so applying an event twice could not change a row (tracking prevents it
-anyway). Per batch: two SELECTs by key lists, then one upsert per table.
+anyway). Per batch: two SELECTs by key lists, then one upsert per table (projections/sql.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from domain.enterprises.aggregate import Enterprise
@@ -23,9 +22,9 @@ from domain.hazards.aggregate import Hazard
 from domain.inspections.aggregate import Inspection
 from domain.risks.aggregate import Risk
 from projections.analytics.facts import day_number, drilldown_facts, drilldown_risk_owners
-from projections.base import Positioned
+from projections.base import ENVELOPE, Positioned
 from projections.register.fold import region_parts
-from projections.sql import business_day, chunks, fetch_by_ids
+from projections.sql import business_day, fetch_by_ids, insert_ignore, upsert
 
 _RISK_CHANGES = {Risk.Upgraded, Risk.Downgraded, Risk.MeasuresRevised}
 _HAZARD_DAYS = {Hazard.Registered, Inspection.Recorded}
@@ -111,6 +110,7 @@ class DrilldownProjection:
     version = 1
     tables = (drilldown_facts, drilldown_risk_owners)
     topics = tuple(get_topic(cls) for cls in EVENTS)
+    unread_fields = ENVELOPE
 
     def apply(self, conn: Connection, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
         facts, owners_table = tables["rm_drilldown_facts"], tables["rm_drilldown_risk_owners"]
@@ -122,20 +122,5 @@ class DrilldownProjection:
         wanted |= set(owners.values())
         fold = FactsFold(fetch_by_ids(conn, facts, "enterprise_id", wanted), owners)
         fold.apply_all(events)
-        _upsert(conn, owners_table, [{"risk_id": k, "enterprise_id": v} for k, v in sorted(fold.new_owners.items())],
-                "risk_id", update=False)
-        _upsert(conn, facts, [fold.rows[k] for k in sorted(fold.changed)], "enterprise_id", update=True)
-
-
-def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], key: str, *, update: bool) -> None:
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for part in chunks(rows, 500):
-        stmt = dialect.insert(table).values(list(part))
-        if update:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[key], set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != key})
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=[key])
-        conn.execute(stmt)
+        insert_ignore(conn, owners_table, [{"risk_id": k, "enterprise_id": v} for k, v in sorted(fold.new_owners.items())])
+        upsert(conn, facts, [fold.rows[k] for k in sorted(fold.changed)])

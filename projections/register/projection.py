@@ -4,8 +4,10 @@ One projection owns the enterprise, risk, hazard and inspection registers becaus
 counters are derived from risk and hazard state (an invalidation must know the risk's level and
 enterprise): keeping them in one transaction and one tracking position keeps them consistent.
 
-Per batch: at most 4 SELECTs (risks, hazards, inspections, then enterprises, by key lists), then
-per table one COPY of new rows and one UPDATE of changed ones.
+Per batch: at most 3 SELECTs (risks, hazards, then enterprises, by key lists), then per table one
+COPY of new rows and one UPDATE of changed ones. Inspection rows are not looked up: an inspection
+is a one-event aggregate, so its row can only be new (tracking applies each event once; were one
+applied again, the COPY would fail on the primary key rather than count anything twice).
 
 Version 2 added `rm_inspections` (one row per investigation record).
 """
@@ -23,7 +25,7 @@ from domain.hazards.aggregate import Hazard
 from domain.inspections.aggregate import Inspection
 from domain.risks.aggregate import Risk
 from projections import schema
-from projections.base import Positioned
+from projections.base import ENVELOPE, Positioned
 from projections.register.fold import RegisterFold, RegisterState
 from projections.sql import fetch_by_ids, insert_new, update_existing
 
@@ -48,6 +50,7 @@ class RegisterProjection:
     version = 2
     tables = (schema.enterprises, schema.risks, schema.hazards, schema.inspections)
     topics = tuple(get_topic(cls) for cls in EVENTS)
+    unread_fields = ENVELOPE
 
     def apply(self, conn: Connection, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
         state = self.load(conn, tables, events)
@@ -59,12 +62,9 @@ class RegisterProjection:
         enterprise_ids: set[str] = set()
         risk_ids: set[str] = set()
         hazard_ids: set[str] = set()
-        inspection_ids: set[str] = set()
         for _, e in events:
             kind = type(e)
-            if kind is Inspection.Recorded:
-                inspection_ids.add(str(e.originator_id))
-            elif kind in _ENTERPRISE_EVENTS:
+            if kind in _ENTERPRISE_EVENTS:
                 enterprise_ids.add(str(e.originator_id))
             elif kind in _RISK_EVENTS:
                 risk_ids.add(str(e.originator_id))
@@ -75,13 +75,10 @@ class RegisterProjection:
                 enterprise_ids.add(enterprise_id)
         risks = fetch_by_ids(conn, tables["rm_risks"], "risk_id", risk_ids) if risk_ids else {}
         hazards = fetch_by_ids(conn, tables["rm_hazards"], "hazard_id", hazard_ids) if hazard_ids else {}
-        inspections = (
-            fetch_by_ids(conn, tables["rm_inspections"], "inspection_id", inspection_ids) if inspection_ids else {}
-        )
         enterprise_ids.update(r["enterprise_id"] for r in risks.values())
         enterprise_ids.update(h["enterprise_id"] for h in hazards.values())
         enterprises = fetch_by_ids(conn, tables["rm_enterprises"], "enterprise_id", enterprise_ids)
-        return RegisterState(enterprises, risks, hazards, inspections)
+        return RegisterState(enterprises, risks, hazards)
 
     @staticmethod
     def save(conn: Connection, tables: Mapping[str, Table], state: RegisterState) -> None:
