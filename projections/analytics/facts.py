@@ -65,8 +65,10 @@ drilldown_facts = Table(
     Column("hazard_days", DayList, nullable=False),
     Column("position", BigInteger, nullable=False),
     Index("ix_rm_drilldown_facts_credit_code", "credit_code", unique=True),
-    Index("ix_rm_drilldown_facts_city", "city_code", "industry"),
-    Index("ix_rm_drilldown_facts_county", "county_code", "industry"),
+    # The page of enterprises is ordered by credit code within a city or county: without the code
+    # in these indexes PostgreSQL walked the credit-code index and skipped ~98 % of it for a county.
+    Index("ix_rm_drilldown_facts_city", "city_code", "credit_code"),
+    Index("ix_rm_drilldown_facts_county", "county_code", "credit_code"),
 )
 
 # Risk change events do not name their enterprise; a projection reads only its own tables.

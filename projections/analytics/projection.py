@@ -107,7 +107,7 @@ class FactsFold:
 
 class DrilldownProjection:
     name = "drilldown"
-    version = 1
+    version = 2  # 2: city/county indexes end with the credit code (the page order)
     tables = (drilldown_facts, drilldown_risk_owners)
     topics = tuple(get_topic(cls) for cls in EVENTS)
     unread_fields = ENVELOPE
