@@ -17,7 +17,6 @@ from projections.analytics.queries import Analytics
 from projections.live import LiveTables
 from projections.register.lookups import Lookups
 from projections.register.queries import Registers
-from projections.schema import tracking
 from projections.scope import ReadScope
 
 
@@ -31,9 +30,6 @@ class ReadModels:
 
     @classmethod
     def on(cls, services: Services) -> ReadModels:
-        # Before the first catch-up the tracking table may not exist yet: with it present (and
-        # empty), queries report READ_MODEL_NOT_READY instead of a missing-table error.
-        tracking.create(services.engine, checkfirst=True)
         live = LiveTables(services.engine)
         return cls(Registers(services.engine, live), Analytics(services.engine, live), Lookups(services.engine, live))
 

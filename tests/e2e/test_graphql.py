@@ -344,6 +344,7 @@ def test_a_page_of_enterprises_costs_the_same_statements_whatever_its_size(world
 
     event.listen(engine, "before_cursor_execute", count)
     try:
+        world.data(nested, world.admin, first=1)  # warm: nothing lazily created is counted
         sizes = {}
         for first in (1, 2):
             counted.clear()
