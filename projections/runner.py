@@ -93,6 +93,7 @@ class ProjectionRunner:
         *,
         engine: Engine | None = None,
         batch_size: int = 1000,
+        read_ahead: bool = False,
     ) -> None:
         self._recorder = ledger.recorder
         self._mapper = ledger.mapper
@@ -101,7 +102,7 @@ class ProjectionRunner:
         self.engine = engine or projection_engine(ledger)
         self._log = LogReader(self._recorder, self._mapper, self.engine)
         self.batch_size = batch_size
-        self._prefetch = self.engine.dialect.name == "postgresql"
+        self._prefetch = read_ahead and self.engine.dialect.name == "postgresql"  # see projections/reading.py
         self._rates: dict[str, float] = {}
         self._warned: set[str] = set()
         tracking.create(self.engine, checkfirst=True)
@@ -179,7 +180,8 @@ class ProjectionRunner:
         return applied, before
 
     def _batches(self, start: int, reading: Reading, stop: threading.Event | None) -> Generator[Batch, None, None]:
-        """Batches from `start` until the head seen by the last read; read ahead on PostgreSQL."""
+        """Batches from `start` until the head seen by the last read (read ahead in a thread on
+        PostgreSQL when asked for)."""
         read_batch = self._reader(reading)
         if self._prefetch:
             return read_ahead(read_batch, start, stop)

@@ -29,6 +29,8 @@ from sqlalchemy import JSON, Date, DateTime, Float, Integer, String, Table, Text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from projections.decoding import orjson
+
 # Business dates are Chinese dates. China has kept UTC+8 without daylight saving since 1991, so a
 # fixed offset is exact for every date the ledger holds and needs no tz database.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -251,6 +253,11 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # on
 
 
 def _json(value: Any) -> str:
+    if orjson is not None:  # same JSON text for the plain values read models hold, ~10x faster
+        try:
+            return _text(orjson.dumps(value).decode())
+        except TypeError:
+            pass  # what orjson does not take (non-str keys, ...): the standard encoder decides
     return _text(_JSON(value))
 
 
@@ -305,12 +312,13 @@ def _copy_line(table: Table) -> Callable[[Mapping[str, Any]], str]:
     names, formats = _copy_formats(table)
     helpers = {_json: "_json", _iso: "_iso", _number: "_number", _text: "_text", _int_array: "_int_array"}
     fields = []
+    inline = {_iso: "{}.isoformat()", _number: "repr({})"}  # the helpers' bodies, without a call
     for i, (name, fmt) in enumerate(zip(names, formats, strict=True)):
-        call = helpers[fmt]
+        write = inline.get(fmt, helpers[fmt] + "({})")
         if table.c[name].nullable:
-            fields.append(f"('\\\\N' if (v{i} := row[{name!r}]) is None else {call}(v{i}))")
+            fields.append(f"('\\\\N' if (v{i} := row[{name!r}]) is None else {write.format(f'v{i}')})")
         else:
-            fields.append(f"{call}(row[{name!r}])")
+            fields.append(write.format(f"row[{name!r}]"))
     source = f"def line(row):\n    return '\\t'.join(({', '.join(fields)},))\n"
     namespace = {"_json": _json, "_iso": _iso, "_number": _number, "_text": _text, "_int_array": _int_array}
     exec(compile(source, f"<copy line {table.name}>", "exec"), namespace)  # noqa: S102 - names from our schema
