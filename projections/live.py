@@ -67,9 +67,6 @@ class LiveTables:
                     # Read-model queries are short; JIT compiling one (its cost estimate crosses
                     # jit_above_cost on large scopes) took ~1.4 s of a 2.3 s drill-down.
                     conn.exec_driver_sql("SET LOCAL jit = off")
-                    # A province-level drill-down scans every enterprise's facts row: let two
-                    # workers share the scan (the default setup cost kept it to one process).
-                    conn.exec_driver_sql("SET LOCAL parallel_setup_cost = 100")
                 rows = read_rows(conn, names)
                 missing = [n for n in names if n not in rows]
                 if missing:
