@@ -100,6 +100,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
     engine: Engine = ledger.recorder.datastore.engine  # type: ignore[attr-defined]
     metadata.create_all(engine, checkfirst=True)
     tracking.create(engine, checkfirst=True)  # read-model positions: health and GraphQL read it from the start
+    if engine.dialect.name == "sqlite":
+        # WAL before any background thread opens its own connection: the store switches lazily on
+        # its first transaction, and that switch failed ("database is locked") when the projection
+        # worker was already creating its tables. WAL also lets readers run beside the one writer.
+        ledger.recorder.datastore.init_sqlite_wal_mode()  # type: ignore[attr-defined]
     committer = GroupCommitter(ledger, settings.group_commit_max_batch, settings.group_commit_linger_ms / 1000)
     key = settings.jwt_secret.encode() if settings.jwt_secret else get_or_create_secret(engine, "jwt_signing_key")
     write = ledger_services(ledger, committer, AssessmentBands.configured(settings.risk_bands, settings.risk_band_check))
