@@ -333,27 +333,31 @@ def test_deep_and_expensive_queries_are_refused_before_they_run(world: World) ->
     assert body["errors"][0]["extensions"]["cost"] > body["errors"][0]["extensions"]["limit"]
 
 
-def test_a_page_of_enterprises_costs_the_same_statements_whatever_its_size(world: World) -> None:
-    nested = """query P($first: Int) { risks(first: $first) { edges { node { enterprise {
-        risks { riskCode } hazards { hazardCode } inspections { inspectionCode } } } } } }"""
+def test_a_page_of_enterprises_costs_a_bounded_number_of_statements(world: World) -> None:
+    nested = """query P($first: Int) { drilldown(regionCode: "410000", from: "2026-11-01", to: "2026-11-20") {
+        enterprises(first: $first) { edges { node { enterprise {
+            risks { riskCode } hazards { hazardCode } inspections { inspectionCode } } } } } } }"""
     engine = world.services.engine
     counted: list[str] = []
 
     def count(*args: Any) -> None:
         counted.append(args[2])
 
+    world.data(nested, world.admin, first=1)  # warm: nothing lazily created is counted
     event.listen(engine, "before_cursor_execute", count)
     try:
-        world.data(nested, world.admin, first=1)  # warm: nothing lazily created is counted
         sizes = {}
-        for first in (1, 2):
+        for first in (1, 4):
             counted.clear()
             data = world.data(nested, world.admin, first=first)
-            assert len(data["risks"]["edges"]) == first
+            assert len(data["drilldown"]["enterprises"]["edges"]) == first
             sizes[first] = len(counted)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert sizes[1] == sizes[2]  # one statement per kind of list, however many enterprises
+    # Resolved one enterprise at a time, 3 more enterprises would cost 9 more statements (3 lists
+    # each); batched they cost none. Up to 2 more are tolerated: a DataLoader batch can be split
+    # when sibling resolvers reach it an event-loop turn apart (seen once under a loaded CI run).
+    assert sizes[4] - sizes[1] <= 2, sizes
 
 
 def test_graphiql_is_served_only_when_enabled(world: World, tmp_path: Path) -> None:
