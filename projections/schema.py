@@ -58,6 +58,21 @@ Time = UtcDateTime
 
 metadata = MetaData()
 
+
+def placement_columns() -> list[Column]:
+    """Where an enterprise sits for supervision: its region code split into province / city /
+    county (projections/register/fold.py region_parts), industry and supervision level. Fresh
+    Column objects on every call: each table that carries them (the register, the drill-down
+    facts) gets its own, and the scope conditions (projections/scope.py) read them by name."""
+    return [
+        Column("region_code", String(6), nullable=False),
+        Column("province_code", String(6)),
+        Column("city_code", String(6)),
+        Column("county_code", String(6)),
+        Column("industry", String(40), nullable=False),
+        Column("supervision_level", String(10), nullable=False),
+    ]
+
 # One row per live projection (name = projection name) and per rebuild in progress
 # (name = "<projection>~rebuild"): the position applied, the code version that applied it, and the
 # generation of tables the rows were written to.
@@ -78,12 +93,7 @@ enterprises = Table(
     Column("enterprise_id", ID, primary_key=True),
     Column("credit_code", String(18), nullable=False),
     Column("name", String(200), nullable=False),
-    Column("region_code", String(6), nullable=False),
-    Column("province_code", String(6)),
-    Column("city_code", String(6)),
-    Column("county_code", String(6)),
-    Column("industry", String(40), nullable=False),
-    Column("supervision_level", String(10), nullable=False),
+    *placement_columns(),
     Column("status", String(16), nullable=False),  # active | deregistered
     Column("registered_at", Time, nullable=False),
     Column("deregistered_at", Time),

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, TypeDecorator
 from sqlalchemy.dialects import postgresql
 
-from projections.schema import ID, Time
+from projections.schema import ID, Time, placement_columns
 
 metadata = MetaData()  # templates only: copied per generation (projections/schema.py)
 
@@ -53,12 +53,7 @@ drilldown_facts = Table(
     metadata,
     Column("enterprise_id", ID, primary_key=True),
     Column("credit_code", String(18), nullable=False),
-    Column("region_code", String(6), nullable=False),
-    Column("province_code", String(6)),
-    Column("city_code", String(6)),
-    Column("county_code", String(6)),
-    Column("industry", String(40), nullable=False),
-    Column("supervision_level", String(10), nullable=False),
+    *placement_columns(),
     Column("registered_at", Time, nullable=False),
     Column("deregistered_at", Time),
     Column("risk_days", DayList, nullable=False),
