@@ -1,10 +1,11 @@
 """What the runner needs from a projection, and nothing more.
 
 A projection is a name, a version, the templates of its tables, the topics it reads, and one
-method that applies a *batch* of decoded events to its tables on a connection the runner owns.
-The runner puts the tracking update in the same transaction, so `apply` must not commit, and must
-only read and write the tables it is given (another projection's tables may be at another
-position, or in another generation).
+method that applies a *batch* of decoded events to its tables through a store the runner gives it
+(projections/store.py: reads through the runner's row cache, writes that the runner may run later
+on a writer thread). The runner puts the tracking update in the same transaction as the writes,
+so `apply` must write only through the store, and only to the tables it is given (another
+projection's tables may be at another position, or in another generation).
 
 Why not the library's `Projection`/`ProjectionRunner`: they process and commit one event at a
 time (catch-up is then bound by commit latency) and subscribe through LISTEN/NOTIFY, which SQLite
@@ -17,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import Table
-from sqlalchemy.engine import Connection
+
+from projections.store import Store
 
 # (notification position, decoded domain event)
 Positioned = tuple[int, Any]
@@ -36,5 +38,5 @@ class Projection(Protocol):
     # envelope: "meta", "timestamp", "originator_topic"). When no projection of a catch-up reads
     # one, it is not decoded and the events lack it (projections/decoding.py).
 
-    def apply(self, conn: Connection, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
+    def apply(self, store: Store, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
         """Apply events (in log order) to `tables` (template name -> this generation's table)."""

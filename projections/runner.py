@@ -37,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from projections.base import Projection
+from projections.pipeline import Pipeline
 from projections.reading import (
     Batch,
     Decoded,
@@ -47,6 +48,7 @@ from projections.reading import (
 )
 from projections.registry import all_projections
 from projections.schema import generation_metadata, generation_tables, tracking
+from projections.store import DEFAULT_CACHE_ROWS, RowCache, Store
 from projections.tracking import REBUILD_SUFFIX, TrackingRow, read_rows, rebuild_name
 
 log = logging.getLogger("ledger.projections")
@@ -94,6 +96,8 @@ class ProjectionRunner:
         engine: Engine | None = None,
         batch_size: int = 1000,
         read_ahead: bool = False,
+        pipelined: bool | None = None,
+        cache_rows: int = DEFAULT_CACHE_ROWS,
     ) -> None:
         self._recorder = ledger.recorder
         self._mapper = ledger.mapper
@@ -103,6 +107,13 @@ class ProjectionRunner:
         self._log = LogReader(self._recorder, self._mapper, self.engine)
         self.batch_size = batch_size
         self._prefetch = read_ahead and self.engine.dialect.name == "postgresql"  # see projections/reading.py
+        # Writes of batch N run on a writer thread while batch N+1 is prepared (projections/pipeline.py).
+        # PostgreSQL only: SQLite has one writer and runs in-process, there is no wait to hide.
+        postgres = self.engine.dialect.name == "postgresql"
+        self._pipelined = postgres if pipelined is None else (pipelined and postgres)
+        self._cache_rows = cache_rows
+        self._caches: dict[str, RowCache] = {}  # tracking name -> rows as this runner last wrote them
+        self.restarts = 0  # batches given up because another runner moved a position first (or a reset)
         self._rates: dict[str, float] = {}
         self._warned: set[str] = set()
         tracking.create(self.engine, checkfirst=True)
@@ -164,19 +175,28 @@ class ProjectionRunner:
                 break
             before = before or {n: r.position for n, r in peek.items()}
             batches = self._batches(min(r.position for r in peek.values()), reading, stop)
+            pipeline = Pipeline(self.engine, targets, peek, self._cache, self._current) if self._pipelined else None
             restart = False
             try:
                 for batch in batches:
-                    n, restart = self._apply_batch(targets, names, batch)
+                    n, restart = pipeline.apply(batch) if pipeline else self._apply_batch(targets, names, batch)
                     applied += n
                     if progress is not None:
                         progress(batch.end, batch.head)
                     if restart:
-                        break  # a position moved backwards (reset by hand): read again from it
+                        break  # another runner moved a position, or it was moved back by hand: read again
+                if pipeline is not None:
+                    n, conflict = pipeline.finish()
+                    applied, restart = applied + n, restart or conflict
+            except BaseException:
+                if pipeline is not None:
+                    pipeline.abandon()
+                raise
             finally:
                 batches.close()
             if not restart:
                 break
+            self.restarts += 1
         return applied, before
 
     def _batches(self, start: int, reading: Reading, stop: threading.Event | None) -> Generator[Batch, None, None]:
@@ -189,21 +209,38 @@ class ProjectionRunner:
 
     def _apply_batch(self, targets: list[tuple[str, Projection]], names: list[str], batch: Batch) -> tuple[int, bool]:
         """Apply one batch to every target in one transaction, under their tracking-row locks."""
-        applied = 0
-        with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # A crash may lose the last commits, but rows and positions together (one WAL): the
-                # events are applied again. Saves a disk flush per batch on a projection-only write.
-                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-            rows = read_rows(conn, names, lock=True)
-            for name, projection in targets:
-                row = rows.get(name)
-                if row is None or not self._current(projection, row):
-                    continue
-                if row.position < batch.start:
-                    return applied, True  # a gap before this batch: commit what is applied, read again
-                applied += self._apply(conn, projection, row, batch.decoded, batch.end)
+        applied, kept = 0, []
+        try:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # A crash may lose the last commits, but rows and positions together (one WAL): the
+                    # events are applied again. Saves a disk flush per batch on a projection-only write.
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                rows = read_rows(conn, names, lock=True)
+                for name, projection in targets:
+                    row = rows.get(name)
+                    if row is None or not self._current(projection, row):
+                        continue
+                    if row.position < batch.start:
+                        return applied, True  # a gap before this batch: commit what is applied, read again
+                    cache = self._cache(name)
+                    if not cache.valid_at(row.position, row.generation) or cache.full:
+                        cache.clear()  # another runner applied events since, or it grew too big
+                    applied += self._apply(Store(conn, cache), projection, row, batch.decoded, batch.end)
+                    kept.append((cache, row.position, row.generation))
+        except BaseException:
+            for name, _ in targets:
+                self._cache(name).clear()
+            raise
+        for cache, position, generation in kept:  # committed: the caches hold the tables' rows
+            cache.keep(position, generation)
         return applied, False
+
+    def _cache(self, name: str) -> RowCache:
+        cache = self._caches.get(name)
+        if cache is None:
+            cache = self._caches[name] = RowCache(self._cache_rows)
+        return cache
 
     def _reader(self, reading: Reading) -> Callable[[int], Batch]:
         """Reads batches through an id window that adapts to how densely the topics occur: a
@@ -238,14 +275,14 @@ class ProjectionRunner:
         end = decoded[-1][0] if len(decoded) >= self.batch_size else stop
         return decoded, end, head
 
-    def _apply(self, conn: Connection, projection: Projection, row: TrackingRow, decoded: Decoded, end: int) -> int:
+    def _apply(self, store: Store, projection: Projection, row: TrackingRow, decoded: Decoded, end: int) -> int:
         if end <= row.position:
             return 0
         topics = set(projection.topics)
         events = [(pos, event) for pos, topic, event in decoded if pos > row.position and topic in topics]
         if events:
-            projection.apply(conn, generation_tables(projection.tables, row.generation), events)
-        conn.execute(update(tracking).where(tracking.c.name == row.name).values(position=end))
+            projection.apply(store, generation_tables(projection.tables, row.generation), events)
+        store.conn.execute(update(tracking).where(tracking.c.name == row.name).values(position=end))
         row.position = end
         return len(events)
 
@@ -309,7 +346,7 @@ class ProjectionRunner:
                 decoded, end, _ = self._read(fresh.position, (projection.topics, _unread([projection])), MAX_WINDOW)
                 if end <= fresh.position:
                     break
-                self._apply(conn, projection, fresh, decoded, end)
+                self._apply(Store(conn), projection, fresh, decoded, end)
             conn.execute(
                 update(tracking).where(tracking.c.name == name)
                 .values(position=fresh.position, version=projection.version, generation=fresh.generation)

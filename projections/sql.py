@@ -116,98 +116,112 @@ def existing_keys(conn: Connection, table: Table, keys: Iterable[tuple[Any, ...]
 
 
 # --- writes ---------------------------------------------------------------------------------------
+#
+# Each PostgreSQL write is prepared in Python first (`prepare_*`: the statement and its COPY text)
+# and run on a cursor later (`run_writes`): the pipelined catch-up (projections/runner.py) prepares
+# batch N+1 while a writer thread runs batch N's writes. The plain functions do both at once.
+
+Write = Callable[[Any], None]  # runs on a psycopg2 cursor of the transaction
 
 
-def insert_new(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert rows known not to exist yet (the batch looked for them and did not find them)."""
-    if not rows:
-        return
-    if not _pg(conn):
-        conn.execute(sqlite.insert(table), list(rows))
-        return
+def run_writes(conn: Connection, writes: Iterable[Write | None]) -> None:
     cursor = _cursor(conn)
     try:
-        _copy(cursor, table.name, table, rows)
+        for write in writes:
+            if write is not None:
+                write(cursor)
     finally:
         cursor.close()
 
 
-def update_existing(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, add: Sequence[str] = ()) -> None:
-    """Overwrite rows that exist (loaded by the batch); columns in `add` are incremented instead.
-
-    PostgreSQL: the rows are COPYed into a temporary table, then one `UPDATE ... FROM` it (no
-    speculative insertion: the rows are known to exist).
-    """
+def prepare_insert_new(table: Table, rows: Sequence[Mapping[str, Any]]) -> Write | None:
     if not rows:
-        return
-    if not _pg(conn):
-        upsert(conn, table, rows, add=add)
-        return
+        return None
+    target, names, text = table.name, _columns(c.name for c in table.columns), _copy_text(table, rows)
+    return lambda cursor: cursor.copy_expert(f'COPY "{target}" ({names}) FROM STDIN', io.StringIO(text))
+
+
+def prepare_update_existing(table: Table, rows: Sequence[Mapping[str, Any]], *, add: Sequence[str] = ()) -> Write | None:
+    """PostgreSQL: the rows are COPYed into a temporary table, then one `UPDATE ... FROM` it (no
+    speculative insertion: the rows are known to exist)."""
+    if not rows:
+        return None
     keys = [c.name for c in table.primary_key.columns]
     names = [c.name for c in table.columns]
     sets = ", ".join(
         f'"{n}" = t."{n}" + s."{n}"' if n in add else f'"{n}" = s."{n}"' for n in names if n not in keys
     )
     where = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
-    cursor = _cursor(conn)
-    try:
-        stage = _stage(cursor, table, rows)
-        cursor.execute(f'UPDATE "{table.name}" AS t SET {sets} FROM "{stage}" AS s WHERE {where}')
-    finally:
-        cursor.close()
+    return _staged(table, rows, lambda stage: f'UPDATE "{table.name}" AS t SET {sets} FROM "{stage}" AS s WHERE {where}')
 
 
-def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, add: Sequence[str] = ()) -> None:
-    """Insert rows or replace the existing ones with the same primary key (`add`: increment).
-
-    Rows must not repeat a key (PostgreSQL refuses to update one row twice in a statement).
-    PostgreSQL: COPY into a temporary table, then one `INSERT ... SELECT ... ON CONFLICT DO UPDATE`.
-    """
+def prepare_upsert(table: Table, rows: Sequence[Mapping[str, Any]], *, add: Sequence[str] = ()) -> Write | None:
+    """PostgreSQL: COPY into a temporary table, then one `INSERT ... SELECT ... ON CONFLICT DO UPDATE`."""
     if not rows:
-        return
+        return None
     keys = [c.name for c in table.primary_key.columns]
     names = [c.name for c in table.columns]
-    if not _pg(conn):
-        stmt = sqlite.insert(table)
-        changes = {
-            n: (table.c[n] + stmt.excluded[n]) if n in add else stmt.excluded[n] for n in names if n not in keys
-        }
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes), list(rows))
-        return
     sets = ", ".join(
         f'"{n}" = "{table.name}"."{n}" + EXCLUDED."{n}"' if n in add else f'"{n}" = EXCLUDED."{n}"'
         for n in names
         if n not in keys
     )
-    cursor = _cursor(conn)
-    try:
-        stage = _stage(cursor, table, rows)
-        cursor.execute(
-            f'INSERT INTO "{table.name}" ({_columns(names)}) SELECT {_columns(names)} FROM "{stage}" '
-            f"ON CONFLICT ({_columns(keys)}) DO UPDATE SET {sets}"
-        )
-    finally:
-        cursor.close()
+    return _staged(table, rows, lambda stage: (
+        f'INSERT INTO "{table.name}" ({_columns(names)}) SELECT {_columns(names)} FROM "{stage}" '
+        f"ON CONFLICT ({_columns(keys)}) DO UPDATE SET {sets}"
+    ))
+
+
+def prepare_insert_ignore(table: Table, rows: Sequence[Mapping[str, Any]]) -> Write | None:
+    if not rows:
+        return None
+    keys = [c.name for c in table.primary_key.columns]
+    names = [c.name for c in table.columns]
+    return _staged(table, rows, lambda stage: (
+        f'INSERT INTO "{table.name}" ({_columns(names)}) SELECT {_columns(names)} FROM "{stage}" '
+        f"ON CONFLICT ({_columns(keys)}) DO NOTHING"
+    ))
+
+
+def insert_new(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows known not to exist yet (the batch looked for them and did not find them)."""
+    if rows and not _pg(conn):
+        conn.execute(sqlite.insert(table), list(rows))
+    elif rows:
+        run_writes(conn, [prepare_insert_new(table, rows)])
+
+
+def update_existing(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, add: Sequence[str] = ()) -> None:
+    """Overwrite rows that exist (loaded by the batch); columns in `add` are incremented instead."""
+    if rows and not _pg(conn):
+        upsert(conn, table, rows, add=add)
+    elif rows:
+        run_writes(conn, [prepare_update_existing(table, rows, add=add)])
+
+
+def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, add: Sequence[str] = ()) -> None:
+    """Insert rows or replace the existing ones with the same primary key (`add`: increment).
+
+    Rows must not repeat a key (PostgreSQL refuses to update one row twice in a statement)."""
+    if rows and not _pg(conn):
+        keys = [c.name for c in table.primary_key.columns]
+        stmt = sqlite.insert(table)
+        changes = {
+            c.name: (table.c[c.name] + stmt.excluded[c.name]) if c.name in add else stmt.excluded[c.name]
+            for c in table.columns if c.name not in keys
+        }
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes), list(rows))
+    elif rows:
+        run_writes(conn, [prepare_upsert(table, rows, add=add)])
 
 
 def insert_ignore(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert rows whose key is not there yet (write-once rows)."""
-    if not rows:
-        return
-    keys = [c.name for c in table.primary_key.columns]
-    if not _pg(conn):
+    if rows and not _pg(conn):
+        keys = [c.name for c in table.primary_key.columns]
         conn.execute(sqlite.insert(table).on_conflict_do_nothing(index_elements=keys), list(rows))
-        return
-    names = [c.name for c in table.columns]
-    cursor = _cursor(conn)
-    try:
-        stage = _stage(cursor, table, rows)
-        cursor.execute(
-            f'INSERT INTO "{table.name}" ({_columns(names)}) SELECT {_columns(names)} FROM "{stage}" '
-            f"ON CONFLICT ({_columns(keys)}) DO NOTHING"
-        )
-    finally:
-        cursor.close()
+    elif rows:
+        run_writes(conn, [prepare_insert_ignore(table, rows)])
 
 
 # --- PostgreSQL: COPY, and staging tables ---------------------------------------------------------
@@ -215,25 +229,30 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[Mapping[str, An
 _stages = itertools.count()
 
 
-def _copy(cursor: Any, target: str, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """COPY rows (dicts with every column of `table`) into the table named `target`."""
+def _copy_text(table: Table, rows: Sequence[Mapping[str, Any]]) -> str:
+    """Rows (dicts with every column of `table`) in COPY's text format."""
     line = _copy_line(table)
     lines = [line(row) for row in rows]
     lines.append("")
-    names = _columns(c.name for c in table.columns)
-    cursor.copy_expert(f'COPY "{target}" ({names}) FROM STDIN', io.StringIO("\n".join(lines)))
+    return "\n".join(lines)
 
 
-def _stage(cursor: Any, table: Table, rows: Sequence[Mapping[str, Any]]) -> str:
-    """COPY rows into a new temporary table shaped like `table`, dropped at commit; its name.
+def _staged(table: Table, rows: Sequence[Mapping[str, Any]], statement: Callable[[str], str]) -> Write:
+    """COPY rows into a new temporary table shaped like `table` (dropped at commit), then run
+    `statement(its name)`.
 
     COPY + one set-based statement costs a fraction of a multi-row VALUES list (which
     PostgreSQL parses and casts value by value) for the same rows.
     """
-    name = f"stage_{table.name}_{next(_stages)}"
-    cursor.execute(f'CREATE TEMPORARY TABLE "{name}" (LIKE "{table.name}") ON COMMIT DROP')
-    _copy(cursor, name, table, rows)
-    return name
+    stage = f"stage_{table.name}_{next(_stages)}"
+    text, names, sql = _copy_text(table, rows), _columns(c.name for c in table.columns), statement(stage)
+
+    def write(cursor: Any) -> None:
+        cursor.execute(f'CREATE TEMPORARY TABLE "{stage}" (LIKE "{table.name}") ON COMMIT DROP')
+        cursor.copy_expert(f'COPY "{stage}" ({names}) FROM STDIN', io.StringIO(text))
+        cursor.execute(sql)
+
+    return write
 
 
 # --- PostgreSQL formats (cached per table) --------------------------------------------------------

@@ -18,14 +18,14 @@ from datetime import date
 
 from eventsourcing.utils import get_topic
 from sqlalchemy import Table
-from sqlalchemy.engine import Connection
 
 from domain.hazards.aggregate import Hazard
 from domain.inspections.aggregate import Inspection
 from domain.risks.aggregate import Risk
 from projections import schema
 from projections.base import ENVELOPE, Positioned
-from projections.sql import business_day, fetch_by_ids, insert_ignore, upsert
+from projections.sql import business_day
+from projections.store import Store
 
 COUNTERS = ("risks_identified", "risks_changed", "hazards_registered", "inspections_recorded")
 _CHANGES = {Risk.Upgraded, Risk.Downgraded, Risk.MeasuresRevised}
@@ -65,16 +65,16 @@ class ActivityProjection:
     topics = tuple(get_topic(cls) for cls in EVENTS)
     unread_fields = ENVELOPE
 
-    def apply(self, conn: Connection, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
+    def apply(self, store: Store, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
         owners_table = tables["rm_activity_risk_owners"]
         created = {str(e.originator_id) for _, e in events if type(e) is Risk.Identified}
         wanted = {str(e.originator_id) for _, e in events if type(e) in _CHANGES} - created
-        known = fetch_by_ids(conn, owners_table, "risk_id", wanted) if wanted else {}
+        known = store.fetch(owners_table, "risk_id", wanted)
         counts, new_owners = fold(events, {k: row["enterprise_id"] for k, row in known.items()})
-        insert_ignore(conn, owners_table, [{"risk_id": k, "enterprise_id": v} for k, v in sorted(new_owners.items())])
+        store.insert_ignore(owners_table, [{"risk_id": k, "enterprise_id": v} for k, v in sorted(new_owners.items())])
         rows = [
             {"enterprise_id": enterprise_id, "day": day, "risks_identified": n[0], "risks_changed": n[1],
              "hazards_registered": n[2], "inspections_recorded": n[3]}
             for (enterprise_id, day), n in counts.items()
         ]
-        upsert(conn, tables["rm_daily_activity"], rows, add=COUNTERS)
+        store.upsert(tables["rm_daily_activity"], rows, add=COUNTERS)

@@ -15,7 +15,6 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 from sqlalchemy import Table
-from sqlalchemy.engine import Connection
 
 from domain.enterprises.aggregate import Enterprise
 from domain.hazards.aggregate import Hazard
@@ -24,7 +23,8 @@ from domain.risks.aggregate import Risk
 from projections.analytics.facts import day_number, drilldown_facts, drilldown_risk_owners
 from projections.base import ENVELOPE, Positioned
 from projections.register.fold import region_parts
-from projections.sql import business_day, fetch_by_ids, insert_ignore, upsert
+from projections.sql import business_day
+from projections.store import Store
 
 _RISK_CHANGES = {Risk.Upgraded, Risk.Downgraded, Risk.MeasuresRevised}
 _HAZARD_DAYS = {Hazard.Registered, Inspection.Recorded}
@@ -112,15 +112,16 @@ class DrilldownProjection:
     topics = tuple(get_topic(cls) for cls in EVENTS)
     unread_fields = ENVELOPE
 
-    def apply(self, conn: Connection, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
+    def apply(self, store: Store, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
         facts, owners_table = tables["rm_drilldown_facts"], tables["rm_drilldown_risk_owners"]
         created = {str(e.originator_id) for _, e in events if type(e) is Risk.Identified}
         wanted_owners = {str(e.originator_id) for _, e in events if type(e) in _RISK_CHANGES} - created
-        owners = {k: r["enterprise_id"] for k, r in fetch_by_ids(conn, owners_table, "risk_id", wanted_owners).items()}
+        owners = {k: r["enterprise_id"] for k, r in store.fetch(owners_table, "risk_id", wanted_owners).items()}
+        # Registrations are not looked up: their rows can only be new (see the registers projection).
         wanted = {getattr(e, "enterprise_id", None) or str(e.originator_id) for _, e in events
-                  if type(e) not in _RISK_CHANGES}
+                  if type(e) not in _RISK_CHANGES and type(e) is not Enterprise.Registered}
         wanted |= set(owners.values())
-        fold = FactsFold(fetch_by_ids(conn, facts, "enterprise_id", wanted), owners)
+        fold = FactsFold(store.fetch(facts, "enterprise_id", wanted), owners)
         fold.apply_all(events)
-        insert_ignore(conn, owners_table, [{"risk_id": k, "enterprise_id": v} for k, v in sorted(fold.new_owners.items())])
-        upsert(conn, facts, [fold.rows[k] for k in sorted(fold.changed)])
+        store.insert_ignore(owners_table, [{"risk_id": k, "enterprise_id": v} for k, v in sorted(fold.new_owners.items())])
+        store.upsert(facts, [fold.rows[k] for k in sorted(fold.changed)])

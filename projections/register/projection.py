@@ -4,10 +4,11 @@ One projection owns the enterprise, risk, hazard and inspection registers becaus
 counters are derived from risk and hazard state (an invalidation must know the risk's level and
 enterprise): keeping them in one transaction and one tracking position keeps them consistent.
 
-Per batch: at most 3 SELECTs (risks, hazards, then enterprises, by key lists), then per table one
-COPY of new rows and one UPDATE of changed ones. Inspection rows are not looked up: an inspection
-is a one-event aggregate, so its row can only be new (tracking applies each event once; were one
-applied again, the COPY would fail on the primary key rather than count anything twice).
+Per batch: at most 3 SELECTs (risks, hazards, then enterprises, by key lists, for the rows the
+runner's cache does not hold: projections/store.py), then per table one COPY of new rows and one
+UPDATE of changed ones. The rows a creation event makes (an identified risk, a registered hazard,
+a recorded inspection) are not looked up: they can only be new (tracking applies each event once;
+were one applied again, the COPY would fail on the primary key rather than count anything twice).
 
 Version 2 added `rm_inspections` (one row per investigation record).
 """
@@ -18,7 +19,6 @@ from collections.abc import Mapping, Sequence
 
 from eventsourcing.utils import get_topic
 from sqlalchemy import Table
-from sqlalchemy.engine import Connection
 
 from domain.enterprises.aggregate import Enterprise
 from domain.hazards.aggregate import Hazard
@@ -27,7 +27,7 @@ from domain.risks.aggregate import Risk
 from projections import schema
 from projections.base import ENVELOPE, Positioned
 from projections.register.fold import RegisterFold, RegisterState
-from projections.sql import fetch_by_ids, insert_new, update_existing
+from projections.store import Store
 
 EVENTS = (
     Enterprise.Registered, Enterprise.DetailsChanged, Enterprise.Deregistered,
@@ -52,38 +52,38 @@ class RegisterProjection:
     topics = tuple(get_topic(cls) for cls in EVENTS)
     unread_fields = ENVELOPE
 
-    def apply(self, conn: Connection, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
-        state = self.load(conn, tables, events)
+    def apply(self, store: Store, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
+        state = self.load(store, tables, events)
         RegisterFold(state).apply_all(events)
-        self.save(conn, tables, state)
+        self.save(store, tables, state)
 
     @staticmethod
-    def load(conn: Connection, tables: Mapping[str, Table], events: Sequence[Positioned]) -> RegisterState:
+    def load(store: Store, tables: Mapping[str, Table], events: Sequence[Positioned]) -> RegisterState:
         enterprise_ids: set[str] = set()
         risk_ids: set[str] = set()
         hazard_ids: set[str] = set()
         for _, e in events:
             kind = type(e)
-            if kind in _ENTERPRISE_EVENTS:
+            if kind in _ENTERPRISE_EVENTS and kind is not Enterprise.Registered:
                 enterprise_ids.add(str(e.originator_id))
-            elif kind in _RISK_EVENTS:
+            elif kind in _RISK_EVENTS and kind is not Risk.Identified:
                 risk_ids.add(str(e.originator_id))
-            elif kind in _HAZARD_EVENTS:
+            elif kind in _HAZARD_EVENTS and kind is not Hazard.Registered:
                 hazard_ids.add(str(e.originator_id))
             enterprise_id = getattr(e, "enterprise_id", None)  # creation events name their enterprise
             if enterprise_id is not None:
                 enterprise_ids.add(enterprise_id)
-        risks = fetch_by_ids(conn, tables["rm_risks"], "risk_id", risk_ids) if risk_ids else {}
-        hazards = fetch_by_ids(conn, tables["rm_hazards"], "hazard_id", hazard_ids) if hazard_ids else {}
+        risks = store.fetch(tables["rm_risks"], "risk_id", risk_ids)
+        hazards = store.fetch(tables["rm_hazards"], "hazard_id", hazard_ids)
         enterprise_ids.update(r["enterprise_id"] for r in risks.values())
         enterprise_ids.update(h["enterprise_id"] for h in hazards.values())
-        enterprises = fetch_by_ids(conn, tables["rm_enterprises"], "enterprise_id", enterprise_ids)
+        enterprises = store.fetch(tables["rm_enterprises"], "enterprise_id", enterprise_ids)
         return RegisterState(enterprises, risks, hazards)
 
     @staticmethod
-    def save(conn: Connection, tables: Mapping[str, Table], state: RegisterState) -> None:
+    def save(store: Store, tables: Mapping[str, Table], state: RegisterState) -> None:
         for kind in ("enterprises", "risks", "hazards", "inspections"):
             new, old = state.split(kind)
-            insert_new(conn, tables[f"rm_{kind}"], new)
-            update_existing(conn, tables[f"rm_{kind}"], old)
+            store.insert_new(tables[f"rm_{kind}"], new)
+            store.update_existing(tables[f"rm_{kind}"], old)
 
