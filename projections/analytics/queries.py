@@ -18,12 +18,13 @@ status. Every result carries `as_of_position`, the smaller position of the proje
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, case, exists, func, literal, not_, or_, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.shared.regions import Region, RegionLevel, henan_regions
@@ -122,7 +123,9 @@ class Analytics:
         totals = empty_totals()
         industries: dict[str, dict[str, int]] = {}
         by_child: dict[str, dict[str, int]] = {}
-        for row in snap.conn.execute(query):
+        with _parallel(snap.conn, region.level is RegionLevel.PROVINCE):
+            rows = snap.conn.execute(query).all()
+        for row in rows:
             n, risk, hazard = int(row.n), int(row.risk or 0), int(row.hazard or 0)
             _add(totals, n, risk, hazard)
             _add(industries.setdefault(row.industry, empty_totals()), n, risk, hazard)
@@ -176,6 +179,27 @@ class Analytics:
             item["risk_identified"] = bool(item["risk_identified"])
             item["hazard_registered"] = bool(item["hazard_registered"])
         return {"items": items, "has_next": has_next, "end_cursor": items[-1]["credit_code"] if items else None}
+
+
+@contextmanager
+def _parallel(conn: Connection, wanted: bool) -> Iterator[None]:
+    """Let PostgreSQL scan a province's facts with parallel workers.
+
+    Its default costs (parallel_setup_cost 1000, parallel_tuple_cost 0.1) keep the grouped
+    statement serial on 100,000 rows; in parallel (two workers and the leader, each aggregating
+    its share) it took 40 instead of 56 ms on the bench's province. Only for the province's
+    grouped statement: a city's reads its rows through the city index (18 ms serial, 32 ms when
+    forced into a parallel scan), and the page stays serial."""
+    if not wanted or conn.dialect.name != "postgresql":
+        yield
+        return
+    conn.exec_driver_sql("SET LOCAL parallel_setup_cost = 0")
+    conn.exec_driver_sql("SET LOCAL parallel_tuple_cost = 0")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("SET LOCAL parallel_setup_cost TO DEFAULT")
+        conn.exec_driver_sql("SET LOCAL parallel_tuple_cost TO DEFAULT")
 
 
 class _Scope:
