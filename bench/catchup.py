@@ -36,6 +36,7 @@ from api.demo.fast_path import FastPath, event_chunks
 from api.demo.fast_path import fill as fill_province
 from api.demo.plan import CHUNK, CST, Province
 from domain.ledger import Ledger
+from projections.registry import all_projections
 
 END = datetime(2026, 1, 1, tzinfo=CST)
 DAYS = 365
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
                 "bench": "projection_catchup" if mode == "single" else "projection_catchup_processes",
                 "value": round(written / seconds, 1), "unit": "events/s", "events": written,
                 "anchor_ref": "es_read_decoded", "seconds": round(seconds, 2), "batch": args.batch, "mode": mode,
-                "projections": ["registers", "activity"], "applied": applied,
+                "projections": [p.name for p in all_projections()], "applied": applied,
                 "fill_events_per_s": round(fill_rate, 1), **gate,
             }
             print(json.dumps(result), flush=True)

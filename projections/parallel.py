@@ -32,7 +32,7 @@ def _catch_up_one(env: dict[str, str], name: str, batch_size: int, results: Any)
 
 
 def catch_up_in_processes(
-    env: Mapping[str, str], names: Sequence[str] | None = None, batch_size: int = 1000
+    env: Mapping[str, str], names: Sequence[str] | None = None, batch_size: int = 5000
 ) -> dict[str, int]:
     """Catch up `names` (all projections by default) in one spawned process each, using the
     eventsourcing `env` (e.g. Settings.eventsourcing_env()). Returns events applied per projection;

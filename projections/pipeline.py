@@ -22,8 +22,11 @@ events are applied again from the committed position.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import update
@@ -35,6 +38,35 @@ from projections.schema import generation_tables, tracking
 from projections.sql import Write, run_writes
 from projections.store import RowCache, Store
 from projections.tracking import TrackingRow, read_rows
+
+
+_switch_lock = threading.Lock()
+_pipelines = 0  # pipelines running in this process (they share the interpreter's switch interval)
+_saved_interval = sys.getswitchinterval()
+SWITCH_INTERVAL = 0.001
+
+
+@contextmanager
+def shorter_switch_interval() -> Iterator[None]:
+    """Hand the GIL over every 1 ms instead of 5 while a pipeline runs.
+
+    The writer thread waits for the server without the GIL, but needs it back between its
+    statements; with the default 5 ms interval it queued behind the preparing thread at each of
+    a batch's ~15 statements. At 1 ms the 1M-event catch-up went from 27.5-29.5k to 31-32k events/s.
+    Process-wide while any pipeline runs (restored after the last one)."""
+    global _pipelines, _saved_interval
+    with _switch_lock:
+        if _pipelines == 0:
+            _saved_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(_saved_interval, SWITCH_INTERVAL))
+        _pipelines += 1
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            _pipelines -= 1
+            if _pipelines == 0:
+                sys.setswitchinterval(_saved_interval)
 
 
 class Conflict(Exception):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import nullcontext
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
@@ -37,7 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from projections.base import Projection
-from projections.pipeline import Pipeline
+from projections.pipeline import Pipeline, shorter_switch_interval
 from projections.reading import (
     Batch,
     Decoded,
@@ -94,7 +95,7 @@ class ProjectionRunner:
         projections: Sequence[Projection] | None = None,
         *,
         engine: Engine | None = None,
-        batch_size: int = 1000,
+        batch_size: int = 5000,
         read_ahead: bool = False,
         pipelined: bool | None = None,
         cache_rows: int = DEFAULT_CACHE_ROWS,
@@ -158,7 +159,7 @@ class ProjectionRunner:
         topics = sorted({t for _, p in targets for t in p.topics})
         omit = _unread([p for _, p in targets])
         applied, started, before = 0, time.perf_counter(), None
-        with fewer_collections():
+        with fewer_collections(), (shorter_switch_interval() if self._pipelined else nullcontext()):
             applied, before = self._catch_up_loop(targets, names, (topics, omit), stop, progress)
         self._note_rate(targets, before, time.perf_counter() - started)
         return applied

@@ -32,7 +32,7 @@ class ProjectionWorker:
         ledger: Any,
         *,
         poll_interval: float = 0.5,
-        batch_size: int = 1000,
+        batch_size: int = 5000,
         standby_interval: float = 5.0,
         runner: ProjectionRunner | None = None,
     ) -> None:
