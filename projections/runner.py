@@ -338,6 +338,8 @@ class ProjectionRunner:
         self._ensure_rows()
         self._start_build(projection, build)
         self._catch_up([(build, projection)], progress=progress_callback)
+        if self._compact(projection, build):
+            self._catch_up([(build, projection)], progress=progress_callback)  # what came in meanwhile
         with self.engine.begin() as conn:
             rows = read_rows(conn, [name, build], lock=True)
             live, fresh = rows[name], rows.get(build)
@@ -357,6 +359,27 @@ class ProjectionRunner:
         if live.generation != fresh.generation:
             self._drop_generation(projection, live.generation)
         return fresh.position
+
+    def _compact(self, projection: Projection, build: str) -> bool:
+        """Rewrite a finished build's tables without the space its catch-up left behind.
+
+        Catching up rewrites each row many times (an enterprise's facts row once per batch in which
+        it reported), so a freshly built table is mostly free space: the drill-down facts of 100,000
+        enterprises took 56 MB instead of 30, and the province's scan of them 52-61 ms instead of
+        39 (psql). VACUUM FULL takes an exclusive lock, but only on the build's tables, which no
+        query reads before the swap. PostgreSQL only (SQLite files stay small here)."""
+        if self.engine.dialect.name != "postgresql":
+            return False
+        with self.engine.connect() as conn:
+            row = read_rows(conn, [build]).get(build)
+        if row is None:
+            return False  # another process swapped it in meanwhile
+        generation = row.generation
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in generation_metadata(projection.tables, generation).sorted_tables:
+                conn.exec_driver_sql(f'VACUUM (FULL, ANALYZE) "{table.name}"')
+        log.info("projection %s: generation %s compacted", projection.name, generation)
+        return True
 
     def _start_build(self, projection: Projection, build: str) -> None:
         with self.engine.begin() as conn:

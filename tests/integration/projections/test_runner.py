@@ -20,6 +20,7 @@ from projections.register.projection import RegisterProjection
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from tests.integration.projections import scenario
+from projections.tracking import read_rows
 from tests.integration.projections.conftest import read_model
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -207,3 +208,27 @@ def test_catch_up_in_processes_equals_one_runner(ledger: Ledger, ledger_url: str
         assert read_model(runner.engine) == parallel
     finally:
         runner.close()
+
+
+def test_a_rebuild_compacts_its_tables_before_the_swap(ledger: Ledger) -> None:
+    """Catch-up rewrites rows batch after batch; the rebuilt generation is rewritten compactly."""
+    if ledger.recorder.datastore.engine.dialect.name != "postgresql":
+        pytest.skip("VACUUM FULL: PostgreSQL only")
+    fill(ledger, 3000)
+    runner = ProjectionRunner(ledger, batch_size=40)
+    try:
+        runner.ensure_current()
+        runner.catch_up()
+        first = _relation_size(runner, "rm_drilldown_facts_g1")
+        runner.rebuild("drilldown")
+        with runner.engine.connect() as conn:
+            generation = read_rows(conn, ["drilldown"])["drilldown"].generation
+        assert generation > 1
+        assert _relation_size(runner, f"rm_drilldown_facts_g{generation}") < first * 0.85
+    finally:
+        runner.close()
+
+
+def _relation_size(runner: ProjectionRunner, table: str) -> int:
+    with runner.engine.connect() as conn:
+        return int(conn.exec_driver_sql(f"SELECT pg_relation_size('{table}')").scalar_one())
