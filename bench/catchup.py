@@ -89,14 +89,15 @@ def reset_read_model(runner: Any) -> None:
                 conn.execute(text(f'DROP TABLE "{name}"'))
 
 
-def timed_catch_up(ledger: Ledger, env: dict[str, str], batch: int, processes: bool) -> tuple[float, int]:
+def timed_catch_up(ledger: Ledger, env: dict[str, str], batch: int, processes: bool,
+                   pipelined: bool = True) -> tuple[float, int]:
     from projections.parallel import catch_up_in_processes
     from projections.runner import ProjectionRunner
 
     runner = ProjectionRunner(ledger, batch_size=batch)
     reset_read_model(runner)
     runner.close()
-    runner = ProjectionRunner(ledger, batch_size=batch)
+    runner = ProjectionRunner(ledger, batch_size=batch, pipelined=pipelined)
     runner.ensure_current()  # the empty read model (position 0); not timed
     started = time.perf_counter()
     applied = sum(catch_up_in_processes(env, batch_size=batch).values()) if processes else runner.catch_up()
@@ -112,6 +113,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=5000, help="events per catch-up transaction")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--in-turn", action="store_true",
+                        help="single mode: apply each batch before reading the next (no writer thread: "
+                             "projections/pipeline.py), to compare with the default")
     parser.add_argument("--mode", choices=["single", "processes", "both"], default="both",
                         help="one process reading once for all projections, one process per projection, or both")
     args = parser.parse_args(argv)
@@ -136,12 +140,12 @@ def main(argv: list[str] | None = None) -> None:
         settle(ledger)
         modes = ["single", "processes"] if args.mode == "both" else [args.mode]
         for mode in modes:
-            seconds, applied = timed_catch_up(ledger, env, args.batch, mode == "processes")
+            seconds, applied = timed_catch_up(ledger, env, args.batch, mode == "processes", not args.in_turn)
             log(f"{mode}: {written:,} events in {seconds:.1f} s")
             result = {
                 "bench": "projection_catchup" if mode == "single" else "projection_catchup_processes",
                 "value": round(written / seconds, 1), "unit": "events/s", "events": written,
-                "anchor_ref": "es_read_decoded", "seconds": round(seconds, 2), "batch": args.batch, "mode": mode,
+                "anchor_ref": "es_read_decoded", "seconds": round(seconds, 2), "batch": args.batch, "mode": mode, "pipelined": not args.in_turn,
                 "projections": [p.name for p in all_projections()], "applied": applied,
                 "fill_events_per_s": round(fill_rate, 1), **gate,
             }
