@@ -199,7 +199,7 @@ def relay_status() -> None:
 @projections_app.command("run")
 def projections_run(
     once: Annotated[bool, typer.Option("--once", help="catch up to the head, then exit")] = False,
-    processes: Annotated[bool, typer.Option(help="first catch-up with one process per projection (large backlogs)")] = False,
+    processes: Annotated[bool, typer.Option(help="first catch-up with one process per projection (large backlogs on machines with more than 2 cores; on 2 cores one process is faster)")] = False,
 ) -> None:
     """Keep the read models current until interrupted (a separate worker; `ledger serve` also runs
     one unless LEDGER_PROJECTIONS=off). Several may run: one leads, the others stand by."""
