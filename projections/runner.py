@@ -7,6 +7,11 @@ so each projection applies only the events after its locked position. A second r
 process) blocks on the lock and then sees the advanced position: nothing is applied twice, and a
 crash anywhere rolls back rows and position together.
 
+On PostgreSQL the batches are pipelined (projections/pipeline.py): a writer thread runs the
+transaction of batch N, which also checks under the lock that every tracking row is exactly where
+this runner left it, while batch N+1 is prepared from the runner's row cache
+(projections/store.py). Elsewhere, and with `pipelined=False`, each batch is applied in turn.
+
 Positions. With a topics filter a batch is "the next `batch_size` matching events in a window of
 ids ending at most at the head read before it", and tracking advances to the last one, or to the
 window's end when fewer matched, so skipped events are never read again. Jumping to the head is
@@ -16,9 +21,10 @@ one writer): every event at or below a visible head is visible.
 Rebuild and swap (generations). A projection's tables exist per generation (`rm_risks_g3`, see
 projections/schema.py), and its tracking row names the live one. `rebuild` creates generation
 n+1 with its own tracking row `<name>~rebuild`, catches it up in ordinary batches while the live
-generation keeps serving (and keeps being updated), then in one transaction locks both rows,
-applies the last few events to the new generation, and points the live row at it (position,
-version, generation). Queries resolve the generation from the tracking row on every call, so the
+generation keeps serving (and keeps being updated), rewrites its tables compactly (VACUUM FULL on
+PostgreSQL: catch-up leaves them half free space), catches up again, then in one transaction
+locks both rows, applies the last few events to the new generation, and points the live row at
+it (position, version, generation). Queries resolve the generation from the tracking row on every call, so the
 swap is atomic for them; the old tables are dropped after the commit (queries retry once if a
 table vanished under them). `ensure_current()` rebuilds every projection whose version in code
 is newer than the version that built its live tables.
@@ -29,8 +35,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from contextlib import nullcontext
 from collections.abc import Callable, Generator, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from sqlalchemy import create_engine, delete, inspect, select, update
