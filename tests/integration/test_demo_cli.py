@@ -1,13 +1,11 @@
 """`ledger demo seed` against real databases: a populated province through the application
-services, the demo users, a drill-down with something in it, and a re-run that writes nothing."""
+services, the demo users, a drill-down with something in it, and a re-run that writes nothing.
+The `database` fixture (tests/integration/conftest.py) gives each kind of database in turn."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from adapters.crypto.passwords import verify_password
@@ -18,19 +16,6 @@ from api.demo.plan import Province, period_end
 from api.settings import Settings
 from projections.analytics.queries import Analytics
 from projections.runner import ProjectionRunner
-from tests.support.postgres import fresh_database
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'demo.db'}"
-        monkeypatch.setenv("LEDGER_DATABASE_URL", url)
-        yield url
-    else:
-        with fresh_database("ledger_demo") as url:
-            monkeypatch.setenv("LEDGER_DATABASE_URL", url)
-            yield url
 
 
 def seed(*args: str) -> str:
