@@ -7,11 +7,11 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+stamp=.venv/.installed-test-$(sha1sum pyproject.toml | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -e '.[test,bench]'
-  rm -f .venv/.installed-*; touch "$stamp"
+  rm -f .venv/.installed-test-* .venv/.installed-[0-9a-f]*; touch "$stamp"
 fi
 set +e
 .venv/bin/python -m pytest "$@"

@@ -18,9 +18,23 @@ from domain.identity.commands import UserSpec
 from domain.shared.commands import CommandContext
 from domain.shared.meta import Meta
 from tests.support.clock import FakeClock
-from tests.support.postgres import fresh_database
+from tests.support.postgres import ADMIN_URL, fresh_database, unreachable_reason
 
 PASSWORD = "correct horse battery"
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    return ("postgres" in item.nodeid or item.get_closest_marker("postgres") is not None
+            or "/integration/" in item.nodeid or "/e2e/" in item.nodeid or item.nodeid.startswith(("tests/integration", "tests/e2e")))
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Fail the whole run at once, in one line, when PostgreSQL is down: its tests are never skipped,
+    and erroring them one by one took minutes and tens of thousands of lines of tracebacks."""
+    if any(_needs_postgres(item) for item in items) and (reason := unreachable_reason()) is not None:
+        pytest.exit(f"PostgreSQL is unreachable at {ADMIN_URL} ({reason}); start it "
+                    "(pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set "
+                    "LEDGER_TEST_PG_URL. The PostgreSQL tests are never skipped.", returncode=3)
 
 
 @pytest.fixture

@@ -20,6 +20,20 @@ def _admin_engine():  # noqa: ANN202
     return create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
 
 
+def unreachable_reason(timeout_seconds: int = 3) -> str | None:
+    """Why PostgreSQL cannot be reached (one line), or None when it answers. Asked once before a
+    run so that a stopped server fails the run in seconds, not test by test for minutes."""
+    engine = create_engine(ADMIN_URL, connect_args={"connect_timeout": timeout_seconds})
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return None
+    except Exception as error:  # noqa: BLE001 - any failure is the answer
+        return " ".join(str(getattr(error, "orig", error)).split())[:300]
+    finally:
+        engine.dispose()
+
+
 @contextmanager
 def fresh_database(prefix: str = "ledger_test") -> Iterator[str]:
     """Yield the URL of a new, empty database; drop it afterwards (WITH FORCE)."""

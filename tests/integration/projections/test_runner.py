@@ -219,14 +219,26 @@ def test_a_rebuild_compacts_its_tables_before_the_swap(ledger: Ledger) -> None:
     try:
         runner.ensure_current()
         runner.catch_up()
-        first = _relation_size(runner, "rm_drilldown_facts_g1")
         runner.rebuild("drilldown")
         with runner.engine.connect() as conn:
             generation = read_rows(conn, ["drilldown"])["drilldown"].generation
         assert generation > 1
-        assert _relation_size(runner, f"rm_drilldown_facts_g{generation}") < first * 0.85
+        rebuilt = f"rm_drilldown_facts_g{generation}"
+        # Compared with a compact copy of the same rows, not with the first generation: how much
+        # space a batch-by-batch build leaves depends on when page pruning and autovacuum ran on a
+        # loaded machine (once 65,536 bytes, against 57,344 compacted), so that size is no fixed
+        # yardstick. A VACUUM FULL leaves the table within a page of its compact copy.
+        assert _relation_size(runner, rebuilt) <= _compact_size(runner, rebuilt) + 8192
     finally:
         runner.close()
+
+
+def _compact_size(runner: ProjectionRunner, table: str) -> int:
+    with runner.engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE TEMP TABLE compact_copy AS SELECT * FROM "{table}"')
+        size = int(conn.exec_driver_sql("SELECT pg_relation_size('compact_copy')").scalar_one())
+        conn.exec_driver_sql("DROP TABLE compact_copy")
+        return size
 
 
 def _relation_size(runner: ProjectionRunner, table: str) -> int:
