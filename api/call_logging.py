@@ -1,5 +1,11 @@
-"""Log every call to an enterprise interface and to the token endpoint, off the request path:
-the entry is handed to the call log's background writer after the response has been sent."""
+"""Log every call to an enterprise interface and to the token endpoint, and every other call made
+with a subscription's client token (reads, GraphQL), off the request path: the entry is handed to
+the call log's background writer after the response has been sent.
+
+A call outside the interfaces is logged under its method and route template (e.g.
+`GET /api/v1/risks/{risk_id}`), so the log's interface statistics group reads per route. Calls with
+a user's session token are not interface calls and are not logged; neither is a client token that
+fails verification (its subscription is unknown until it is verified)."""
 
 from __future__ import annotations
 
@@ -43,13 +49,26 @@ class CallLogMiddleware:
         finally:
             state = scope.get("state") or {}
             code = state.get("interface_code")
-            if code is not None:  # only enterprise interfaces and the token endpoint are logged
+            if code is None and state.get("subscription_id") is not None:  # authenticated by a client token
+                code = _route_label(scope)
+            if code is not None:
                 self.call_log.record(CallLogEntry(
                     at=at, enterprise=state.get("enterprise"), subscription_id=state.get("subscription_id"),
                     interface_code=code, method=scope["method"], path=scope["path"], status=status,
                     latency_ms=round((time.perf_counter() - started) * 1000, 3), request_id=state.get("request_id", ""),
                     client_ip=(scope.get("client") or (None,))[0], error_title=state.get("error_title") or _title(error_body),
                 ))
+
+
+def _route_label(scope: Scope) -> str:
+    """'GET /api/v1/risks/{risk_id}': the matched route's template under the prefix it was included
+    with (the route knows only its own part, e.g. '/risks/{risk_id}'; a parameter is one segment)."""
+    path, template = scope["path"], getattr(scope.get("route"), "path", None) or ""
+    segments = path.split("/")
+    tail = template.count("/")
+    if not template.startswith("/") or tail >= len(segments):
+        return f"{scope['method']} {path}"
+    return f"{scope['method']} {'/'.join(segments[:len(segments) - tail])}{template}"
 
 
 def _title(body: bytes | bytearray) -> str | None:
