@@ -8,6 +8,14 @@ database is down it keeps its batch and retries with exponential backoff, and on
 entries wait, new ones are counted in `dropped` and logged instead of growing memory without bound.
 `stop` drains the queue, so a normal shutdown loses nothing; `flush` waits for what was recorded.
 
+A bad entry never blocks the others. Entries are made storable when recorded: U+0000 and lone
+surrogates (which PostgreSQL text, or UTF-8 at all, cannot hold) become U+FFFD, and text longer
+than its column is cut. A batch the database still refuses for the rows' sake (`_rows_at_fault`:
+a value it rejects, or a driver refusing a value before sending it) is written again row by row:
+the good rows are stored, the rest counted in `rejected` and logged in one line per batch. Only
+errors of the database itself (unreachable, connection dropped, table not there yet) are retried
+with backoff, since waiting can cure those and nothing else.
+
 Read side. Filters (enterprise, interface, status class, [since, until)), keyset pagination on id
 (newest first), a streaming iterator for exports (server-side cursor, bounded memory) and
 per-interface / per-enterprise statistics. The p95 latency is PostgreSQL's `percentile_cont(0.95)`
@@ -20,6 +28,7 @@ from __future__ import annotations
 import logging
 import math
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -29,7 +38,7 @@ from typing import Any, Literal
 
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from adapters.persistence.tables import call_log
 
@@ -42,6 +51,8 @@ _MAX_BACKOFF = 5.0
 # Longest text each column takes (tables.call_log); longer values are cut rather than failing a batch.
 _LIMITS = {"enterprise": 32, "subscription_id": 64, "interface_code": 64, "method": 8, "path": 512,
            "request_id": 128, "client_ip": 64, "error_title": 256}
+REPLACEMENT = "\ufffd"
+_SURROGATES = re.compile("[\ud800-\udfff]")  # in a str, always lone: a valid pair decodes to one character
 
 
 @dataclass(frozen=True)
@@ -85,8 +96,41 @@ def _row(entry: CallLogEntry) -> dict[str, Any]:
     }
     for name, limit in _LIMITS.items():
         if row[name] is not None:
-            row[name] = str(row[name])[:limit]
+            row[name] = storable(str(row[name]))[:limit]
     return row
+
+
+def storable(text: str) -> str:
+    """`text` with U+0000 and lone surrogates replaced by U+FFFD: PostgreSQL text cannot hold NUL
+    (psycopg2 refuses the value), and a lone surrogate has no UTF-8 form for either database.
+    (The read models apply the same substitution: projections/storable.py.)"""
+    if "\x00" in text:
+        text = text.replace("\x00", REPLACEMENT)
+    if not text.isascii():
+        text = _SURROGATES.sub(REPLACEMENT, text)
+    return text
+
+
+def _rows_at_fault(error: BaseException) -> bool:
+    """Whether the rows caused `error` (writing them again cannot succeed), rather than the
+    database (unreachable, connection lost, table missing: worth waiting for).
+
+    The rows: a value the database refused (DataError: out of range; IntegrityError), or an
+    error raised before anything reached the database (the driver refusing a value, e.g.
+    psycopg2's ValueError on NUL or sqlite3's OverflowError on a huge integer, raised as is or
+    wrapped in a StatementError). Every other DBAPI error is the database's, and so is the
+    pool's TimeoutError."""
+    if isinstance(error, (DataError, IntegrityError)):
+        return True
+    if isinstance(error, DBAPIError):
+        return False
+    if isinstance(error, StatementError):
+        return not isinstance(error.orig, DBAPIError)
+    return isinstance(error, (ValueError, TypeError, OverflowError, UnicodeError))
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [""])[0][:200]
 
 
 def _read(mapping: Any) -> dict[str, Any]:
@@ -110,7 +154,8 @@ class CallLog:
         self._hurry = threading.Event()  # a flush/stop is waiting: no lingering
         self._abandon = threading.Event()  # stop timed out: give up retrying
         self.dropped = 0  # refused because `max_pending` entries were waiting
-        self.lost = 0  # given up on: rows the database refused, or still failing when stop timed out
+        self.lost = 0  # given up on: still failing (database unreachable) when stop timed out
+        self.rejected = 0  # refused by the database for their own sake, even after being made storable
         self.batches = 0
 
     # -- write side -------------------------------------------------------------------------------
@@ -158,6 +203,8 @@ class CallLog:
         self._drain_inline()  # recorded after the stop sentinel, or never started
         if self.lost:
             log.error("call log stopped with %d entries lost", self.lost)
+        if self.rejected:
+            log.warning("call log stopped; %d entries were rejected by the database", self.rejected)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Block until every entry recorded before this call is written; False on timeout."""
@@ -227,21 +274,22 @@ class CallLog:
     def _write(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        delay, failures = 0.05, 0
-        while True:
+        pending, delay, failures = rows, 0.05, 0
+        while pending:
             try:
-                self._insert(rows)
+                self._insert(pending)
                 break
-            except (DataError, IntegrityError):  # the rows are at fault, not the database
-                self._insert_one_by_one(rows)
-                break
-            except Exception as error:  # noqa: BLE001 - unreachable or not ready: keep and retry
+            except Exception as error:  # noqa: BLE001 - sorted below: the rows' fault or the database's
+                if _rows_at_fault(error):
+                    pending, error = self._insert_one_by_one(pending)
+                    if not pending:
+                        break
                 failures += 1
                 if failures == 1 or failures % 20 == 0:
                     log.warning("call log write of %d entries failed (%s: %s); retry %d in %.2fs",
-                                len(rows), type(error).__name__, str(error).splitlines()[0][:200], failures, delay)
+                                len(pending), type(error).__name__, _first_line(error), failures, delay)
                 if self._abandon.wait(delay):
-                    self.lost += len(rows)
+                    self.lost += len(pending)
                     break
                 delay = min(delay * 2, _MAX_BACKOFF)
         with self._written:
@@ -253,13 +301,29 @@ class CallLog:
             conn.execute(insert(call_log), rows)
         self.batches += 1
 
-    def _insert_one_by_one(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
+    def _insert_one_by_one(
+        self, rows: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], BaseException | None]:
+        """Store each row alone; count the rows refused for their own sake. Returns the rows not
+        yet stored when the database itself failed, and its error (to retry with backoff)."""
+        refused: list[tuple[dict[str, Any], BaseException]] = []
+        left: list[dict[str, Any]] = []
+        failure: BaseException | None = None
+        for i, row in enumerate(rows):
             try:
                 self._insert([row])
             except Exception as error:  # noqa: BLE001
-                self.lost += 1
-                log.error("call log entry refused by the database (%s): %r", type(error).__name__, row)
+                if not _rows_at_fault(error):
+                    left, failure = rows[i:], error
+                    break
+                refused.append((row, error))
+        if refused:
+            self.rejected += len(refused)
+            row, error = refused[0]
+            log.error("call log: %d of %d entries rejected by the database (first: %s: %s; request_id=%r path=%r)",
+                      len(refused), len(rows), type(error).__name__, _first_line(error),
+                      row.get("request_id"), str(row.get("path"))[:100])
+        return left, failure
 
     # -- read side --------------------------------------------------------------------------------
 

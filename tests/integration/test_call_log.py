@@ -190,3 +190,38 @@ def test_stats_error_rate_and_p95(log: CallLog, engine: Engine) -> None:
     by_enterprise = {s["key"]: s for s in log.stats(ALL, "enterprise")}
     assert by_enterprise["A"]["count"] == 20 and by_enterprise[None]["count"] == 4
     assert log.stats(CallLogFilter(since=T0 + timedelta(days=1)), "interface") == []
+
+
+def test_an_entry_with_nul_and_lone_surrogates_is_stored_sanitised_and_blocks_nothing(log: CallLog) -> None:
+    """`POST /api/v1/risks/%00/level-changes` once made the writer retry psycopg2's ValueError as
+    if the database were down, and nothing was logged after it."""
+    log.record(entry(request_id="before"))
+    log.record(entry(request_id="nul\x00", path="/api/v1/risks/\x00/level-changes", error_title="bad\x00title",
+                     client_ip="\x00", enterprise="A\ud800"))
+    log.record(entry(request_id="after"))
+    assert log.flush(timeout=10)
+    rows = {row["request_id"]: row for row in log.query(ALL, limit=10)}
+    assert set(rows) == {"before", "nul\ufffd", "after"}
+    bad = rows["nul\ufffd"]
+    assert bad["path"] == "/api/v1/risks/\ufffd/level-changes"
+    assert (bad["error_title"], bad["client_ip"], bad["enterprise"]) == ("bad\ufffdtitle", "\ufffd", "A\ufffd")
+    log.record(entry(request_id="later"))
+    assert log.flush(timeout=10)
+    assert log.count(ALL) == 4
+    log.stop()
+    assert (log.lost, log.rejected, log.dropped) == (0, 0, 0)
+
+
+def test_an_entry_the_database_refuses_is_counted_and_the_others_are_stored(log: CallLog) -> None:
+    """A status no integer column holds: PostgreSQL refuses it (DataError), sqlite3 refuses to send
+    it (OverflowError). Either way it is the row's fault, not an outage: no retry, no backoff."""
+    log.record(entry(request_id="before"))
+    log.record(entry(request_id="huge", status=2**70))
+    log.record(entry(request_id="after"))
+    assert log.flush(timeout=10)
+    assert sorted(row["request_id"] for row in log.query(ALL, limit=10)) == ["after", "before"]
+    log.record(entry(request_id="later"))
+    assert log.flush(timeout=10)
+    log.stop()
+    assert (log.rejected, log.lost) == (1, 0)
+    assert log.count(ALL) == 3
