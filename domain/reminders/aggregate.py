@@ -1,0 +1,144 @@
+"""`Reminder`: one per enterprise, kind and cycle; every step is an event, so "who was told what,
+when, by which rule, and did it arrive" is answered from the ledger.
+
+Raised (with the due messages to the enterprise) -> delivery recorded per message -> Escalated
+level 1, 2, ... (the supervisors chosen and why, with their due messages) -> Resolved (naming the
+event and position that made the enterprise compliant) or Closed. The id is derived from
+(enterprise, kind, cycle key), so a repeated or concurrent scan can never raise a cycle twice.
+Supervisors' responses and the enforcement plan will add their events here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.reminders.evaluation import Counting, Escalate, Raise
+from domain.reminders.facts import Evidence, ReminderKind
+from domain.reminders.messages import DueMessage
+from domain.reminders.routing import Recipient
+from domain.shared.aggregate import LedgerAggregate
+from domain.shared.errors import CommandRefused
+from domain.shared.meta import Meta
+
+FINAL_RESULTS = ("delivered", "failed")
+DELIVERY_RESULTS = (*FINAL_RESULTS, "held", "capped", "retrying")
+
+
+class Reminder(LedgerAggregate):
+    @staticmethod
+    def create_id(credit_code: str, kind: str, cycle_key: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"/reminders/{credit_code}/{kind}/{cycle_key}")
+
+    @event("Raised")
+    def __init__(self, credit_code: str, enterprise_name: str, placement: dict[str, str], kind: str, cycle_key: str,
+                 basis_day: str, deadline: str, fact: str, rule_version: int, counting: dict[str, Any],
+                 subject: str | None, messages: list[dict[str, str]], at: datetime, meta: Meta) -> None:
+        self.credit_code = credit_code
+        self.enterprise_name = enterprise_name
+        self.placement = dict(placement)
+        self.kind = ReminderKind(kind)
+        self.cycle_key = cycle_key
+        self.basis_day = date.fromisoformat(basis_day)  # dates travel as ISO text: the log is JSON
+        self.deadline = date.fromisoformat(deadline)
+        self.fact = fact
+        self.rule_version = rule_version
+        self.counting = dict(counting)
+        self.subject = subject
+        self.raised_at = at
+        self.escalation_level = 0
+        self.escalated_at: datetime | None = None
+        self.escalations: list[dict[str, Any]] = []
+        self.messages: dict[str, dict[str, str]] = {m["message_id"]: dict(m) for m in messages}
+        self.deliveries: dict[str, str] = {}  # message id -> latest result
+        self.resolution: dict[str, Any] | None = None
+        self.registration = {"credit_code": credit_code, "kind": kind, "cycle_key": cycle_key}
+
+    @classmethod
+    def raise_for(cls, due: Raise, credit_code: str, enterprise_name: str, placement: dict[str, str],
+                  messages: list[DueMessage], at: datetime, meta: Meta) -> Reminder:
+        return cls(credit_code, enterprise_name, placement, due.kind.value, due.cycle_key, due.basis_day.isoformat(),
+                   due.deadline.isoformat(),
+                   due.fact, due.rule_version, _counting(due.counting), due.subject, [m.as_dict() for m in messages],
+                   at, meta)
+
+    @property
+    def status(self) -> str:
+        if self.ended_reason is not None:
+            return self.ended_reason  # resolved / closed
+        return "escalated" if self.escalation_level else "open"
+
+    # -- escalation ---------------------------------------------------------------------------------
+
+    def escalate(self, step: Escalate, recipients: list[Recipient], messages: list[DueMessage], at: datetime,
+                 meta: Meta) -> None:
+        self._require_open()
+        if step.level != self.escalation_level + 1:
+            raise CommandRefused(f"reminder {self.id} is at escalation level {self.escalation_level}, not {step.level - 1}")
+        self._escalated(level=step.level, tier=step.tier, due_since=step.due_since.isoformat(), rule_version=step.rule_version,
+                        counting=_counting(step.counting), recipients=[asdict(r) for r in recipients],
+                        messages=[m.as_dict() for m in messages], at=at, meta=meta)
+
+    @event("Escalated")
+    def _escalated(self, level: int, tier: str, due_since: str, rule_version: int, counting: dict[str, Any],
+                   recipients: list[dict[str, str]], messages: list[dict[str, str]], at: datetime, meta: Meta) -> None:
+        self.escalation_level = level
+        self.escalated_at = at
+        self.escalations.append({"level": level, "tier": tier, "at": at, "recipients": list(recipients)})
+        self.messages.update({m["message_id"]: dict(m) for m in messages})
+
+    # -- delivery -----------------------------------------------------------------------------------
+
+    def record_delivery(self, message_id: str, result: str, detail: str, recipient: str, at: datetime, meta: Meta) -> bool:
+        """Record what the gateway answered; False (no event) when the message already has a final
+        result or the same interim one, so a redelivered result is harmless."""
+        if message_id not in self.messages:
+            raise CommandRefused(f"reminder {self.id} has no message {message_id}")
+        if result not in DELIVERY_RESULTS:
+            raise CommandRefused(f"unknown delivery result {result!r}")
+        previous = self.deliveries.get(message_id)
+        if previous in FINAL_RESULTS or previous == result:
+            return False
+        self._delivery_recorded(message_id=message_id, result=result, detail=detail[:500], recipient=recipient, at=at,
+                                meta=meta)
+        return True
+
+    @event("DeliveryRecorded")
+    def _delivery_recorded(self, message_id: str, result: str, detail: str, recipient: str, at: datetime, meta: Meta) -> None:
+        self.deliveries[message_id] = result
+
+    def undelivered(self) -> list[dict[str, str]]:
+        """Due messages without a final result: what a dispatcher still has to send."""
+        return [m for mid, m in self.messages.items() if self.deliveries.get(mid) not in FINAL_RESULTS]
+
+    # -- end ----------------------------------------------------------------------------------------
+
+    def resolve(self, evidence: Evidence, at: datetime, meta: Meta) -> None:
+        self._require_open()
+        self._resolved(position=evidence.position, topic=evidence.topic, complied_at=evidence.at, at=at, meta=meta)
+
+    @event("Resolved")
+    def _resolved(self, position: int, topic: str, complied_at: datetime, at: datetime, meta: Meta) -> None:
+        self.resolution = {"position": position, "topic": topic, "complied_at": complied_at}
+        self.ended_reason = "resolved"
+
+    def close(self, reason: str, at: datetime, meta: Meta) -> None:
+        self._require_open()
+        self._closed(reason=reason[:500], at=at, meta=meta)
+
+    @event("Closed")
+    def _closed(self, reason: str, at: datetime, meta: Meta) -> None:
+        self.resolution = {"reason": reason}
+        self.ended_reason = "closed"
+
+    def describe(self) -> str:
+        return f"reminder {self.id}"
+
+
+def _counting(counting: Counting) -> dict[str, Any]:
+    return {"day_kind": counting.day_kind, "calendar_versions": dict(counting.calendar_versions),
+            "fallback_years": list(counting.fallback_years)}

@@ -1,0 +1,1 @@
+"""Supervision rules (监管规则) and the business calendar they count days in."""
