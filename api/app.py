@@ -20,7 +20,7 @@ from api.graphql import graphql_router
 from projections.registry import all_projections
 from projections.tracking import read_rows
 from api.interfaces import declared_interfaces
-from api.rest import audit, call_logs, catalog, enterprises, hazards, inspections, oauth, risks, sessions, subscriptions
+from api.rest import audit, call_logs, catalog, enterprises, hazards, inspections, oauth, risks, sessions, subscriptions, users
 
 DESCRIPTION = """
 双重预防 regulatory ledger — enterprise data exchange interface, v1.
@@ -102,7 +102,7 @@ def create_app(services: Services) -> FastAPI:
                                  "seconds": round(committer.seconds_in_transactions, 3)}}
 
     for router in (sessions.router, enterprises.router, risks.router, hazards.router, inspections.router, audit.router,
-                   call_logs.router, catalog.router, subscriptions.router, oauth.router):
+                   call_logs.router, catalog.router, subscriptions.router, oauth.router, users.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(graphql_router(services.settings), prefix="/graphql", tags=["graphql"])
     return app

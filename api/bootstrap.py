@@ -16,7 +16,7 @@ from adapters.persistence.group_commit import GroupCommitter
 from adapters.persistence.idempotency import IdempotencyStore
 from adapters.persistence.secrets import get_or_create_secret
 from adapters.persistence.tables import metadata
-from api.access import RateLimiter, SubscriptionGate
+from api.access import RateLimiter, SubscriptionGate, UserGate, standing_of
 from api.settings import Settings
 from domain.ledger import Ledger
 from domain.risks.assessment import AssessmentBands
@@ -46,6 +46,7 @@ class Services:
     handover: SecretHandover
     gate: SubscriptionGate
     limiter: RateLimiter
+    user_gate: UserGate
 
     projection_worker: ProjectionWorker | None = None
     relay_thread: threading.Thread | None = None
@@ -128,4 +129,5 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
         handover=SecretHandover(engine),
         gate=SubscriptionGate(is_live, settings.subscription_check_seconds),
         limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
+        user_gate=UserGate(lambda username: standing_of(write.users.find(username)), settings.user_check_seconds),
     )

@@ -105,6 +105,42 @@ def add_user(
     typer.echo(f"user {name} ({role}) {'added' if receipt.position else 'already exists, unchanged'}")
 
 
+def _change_user(name: str, reason: str, change: str) -> None:
+    """Deactivate or reactivate; the serving processes notice within LEDGER_USER_CHECK_SECONDS."""
+    services = _services()
+    users = services.write.users
+    apply = users.deactivate if change == "deactivate" else users.reactivate
+    try:
+        apply(_cli_context(services), name.strip(), reason)
+    except InvalidValues as error:
+        _fail("; ".join(str(e) for e in error.errors))
+    except DomainError as error:
+        _fail(str(error))
+    finally:
+        services.close()
+
+
+@users_app.command("deactivate")
+def deactivate_user(
+    name: Annotated[str, typer.Argument(help="username")],
+    reason: Annotated[str, typer.Option(help="why (recorded in the event, with you as actor)")],
+) -> None:
+    """Deactivate a user: no more logins, and the user's tokens are refused within
+    LEDGER_USER_CHECK_SECONDS (default 2 s) by every serving process."""
+    _change_user(name, reason, "deactivate")
+    typer.echo(f"user {name} deactivated; tokens issued before now are refused from now on")
+
+
+@users_app.command("reactivate")
+def reactivate_user(
+    name: Annotated[str, typer.Argument(help="username")],
+    reason: Annotated[str, typer.Option(help="why (recorded in the event, with you as actor)")],
+) -> None:
+    """Let a deactivated user log in again (tokens from before the deactivation stay refused)."""
+    _change_user(name, reason, "reactivate")
+    typer.echo(f"user {name} reactivated; they may log in again")
+
+
 @enterprises_app.command("import")
 def import_enterprises_command(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
     """Register enterprises from a CSV file (UTF-8; header names the columns)."""

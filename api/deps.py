@@ -74,6 +74,8 @@ def authenticate(request: Request, roles: tuple[Role, ...] = (), enterprise: boo
         request.state.enterprise = principal.credit_code
         if not services.gate.live(principal.subscription_id):
             raise Unauthorized("invalid token: the subscription is no longer approved")
+    elif (refusal := services.user_gate.refusal(principal.username, claims["iat"])) is not None:
+        raise Unauthorized(f"invalid token: {refusal}")  # every user token, enterprise users' too
     if roles and principal.role not in roles:
         raise Forbidden(f"role {principal.role.value} may not do this (needs {', '.join(r.value for r in roles)})")
     if enterprise and not principal.credit_code:

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     token_lifetime_minutes: int = 60
     client_token_lifetime_minutes: int = Field(60, description="lifetime of client-credentials tokens")
     subscription_check_seconds: float = Field(2.0, description="how long a subscription's liveness is cached (revocation delay)")
+    user_check_seconds: float = Field(2.0, description="how long a user's active state is cached (deactivation delay)")
     call_log_enabled: bool = Field(True, description="log every call to an enterprise interface and the token endpoint")
     rate_limit_per_second: float = Field(200.0, description="calls per second per subscription and process (0: off)")
     rate_limit_burst: float = Field(400.0, description="burst size of the per-subscription rate limit")

@@ -19,8 +19,10 @@ async def log_in(body: Login, services: ServicesDep) -> SessionToken:
     """Exchange a username and password for a bearer token (JWT)."""
     user = await run_in_threadpool(services.write.users.find, body.username)
     valid = await run_in_threadpool(verify_password, user.password_hash if user else None, body.password)
-    if user is None or not valid or not user.is_active:
+    if user is None or not valid:
         raise Unauthorized("wrong username or password")
+    if not user.is_active:  # said only to whoever knows the password
+        raise Unauthorized(f"user {user.username} is deactivated; ask an administrator")
     claims = {
         "role": user.role.value,
         "ent": user.credit_code,

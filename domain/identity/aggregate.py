@@ -11,7 +11,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.shared.aggregate import LedgerAggregate
-from domain.shared.errors import InvalidValue
+from domain.shared.errors import CommandRefused, InvalidValue
 from domain.shared.meta import Meta
 
 
@@ -48,6 +48,10 @@ def region_prefix_of(region_code: str) -> str:
 
 
 class User(LedgerAggregate):
+    # Class attributes, not annotations: the library would make annotations event fields.
+    deactivation_reason = None
+    tokens_revoked_at = None  # tokens issued at or before the last deactivation stay refused after a reactivation
+
     @staticmethod
     def create_id(username: str) -> UUID:
         return uuid5(NAMESPACE_URL, f"/users/{username}")
@@ -95,12 +99,28 @@ class User(LedgerAggregate):
         self.password_hash = password_hash
 
     def deactivate(self, reason: str, at: datetime, meta: Meta) -> None:
+        """From now on the user cannot log in, and tokens issued before are refused (the API checks
+        `is_active` behind a short cache); the event's meta names who did it, `reason` says why."""
         self._require_open()
         self._deactivated(reason=reason, at=at, meta=meta)
 
     @event("Deactivated")
     def _deactivated(self, reason: str, at: datetime, meta: Meta) -> None:
         self.ended_reason = "deactivated"
+        self.deactivation_reason = reason
+        self.tokens_revoked_at = at
+
+    def reactivate(self, reason: str, at: datetime, meta: Meta) -> None:
+        """Undo a deactivation: the user may log in again, but tokens issued before the deactivation
+        stay refused (`tokens_revoked_at`), in case it was for a leaked token. Refused if active."""
+        if self.is_active:
+            raise CommandRefused(f"{self.describe()} is active; there is nothing to reactivate")
+        self._reactivated(reason=reason, at=at, meta=meta)
+
+    @event("Reactivated")
+    def _reactivated(self, reason: str, at: datetime, meta: Meta) -> None:
+        self.ended_reason = None
+        self.deactivation_reason = None
 
     def describe(self) -> str:
         return f"user {self.username}"

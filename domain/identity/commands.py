@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.enterprises.commands import EnterpriseCommands
@@ -10,7 +11,7 @@ from domain.shared.codes import Industry, SupervisionLevel
 from domain.shared.commands import CommandContext, CommandRunner, Receipt
 from domain.shared.errors import InvalidValue, NotFound
 from domain.shared.regions import henan_regions
-from domain.shared.validation import Checks
+from domain.shared.validation import Checks, require_text
 
 
 @dataclass(frozen=True)
@@ -68,15 +69,22 @@ class UserCommands:
         )
 
     def change_password(self, ctx: CommandContext, username: str, password_hash: str) -> Receipt:
-        return self._runner.change(
-            ctx, User.create_id(username), User,
-            lambda u: u.change_password(password_hash, ctx.meta.recorded_at, ctx.meta),
-        )
+        return self._change(ctx, username, lambda u: u.change_password(password_hash, ctx.meta.recorded_at, ctx.meta))
 
     def deactivate(self, ctx: CommandContext, username: str, reason: str) -> Receipt:
-        return self._runner.change(
-            ctx, User.create_id(username), User, lambda u: u.deactivate(reason, ctx.meta.recorded_at, ctx.meta)
-        )
+        why = require_text(reason, "reason")
+        return self._change(ctx, username, lambda u: u.deactivate(why, ctx.meta.recorded_at, ctx.meta))
+
+    def reactivate(self, ctx: CommandContext, username: str, reason: str) -> Receipt:
+        why = require_text(reason, "reason")
+        return self._change(ctx, username, lambda u: u.reactivate(why, ctx.meta.recorded_at, ctx.meta))
+
+    def _change(self, ctx: CommandContext, username: str, decide: Callable[[User], None]) -> Receipt:
+        """Name the user in the refusal: the runner's "no user with id <uuid>" tells an operator nothing."""
+        try:
+            return self._runner.change(ctx, User.create_id(username), User, decide)
+        except NotFound:
+            raise NotFound(f"no user named {username!r}") from None
 
     def find(self, username: str) -> User | None:
         try:

@@ -6,7 +6,7 @@ import pytest
 
 from domain.identity.aggregate import Role, Scope, User, region_prefix_of
 from domain.identity.commands import UserSpec
-from domain.shared.errors import CommandRefused, Conflict, InvalidValue, InvalidValues
+from domain.shared.errors import CommandRefused, Conflict, InvalidValue, InvalidValues, NotFound
 
 from tests.unit.domain.helpers import (
     a_credit_code,
@@ -115,6 +115,31 @@ def test_deactivated_user_refuses_a_password_change() -> None:
     with writes_nothing(services), pytest.raises(CommandRefused):
         services.users.change_password(ctx(), "aud-1", "$argon2id$other")
     assert services.users.find("aud-1").is_active is False
+
+
+def test_deactivation_needs_a_reason_and_a_known_user() -> None:
+    services = new_services()
+    _add(services, UserSpec("aud-1", "auditor"))
+    with writes_nothing(services), pytest.raises(InvalidValue) as error:
+        services.users.deactivate(ctx(), "aud-1", "  ")
+    assert error.value.field == "reason"
+    with writes_nothing(services), pytest.raises(NotFound, match="no user named 'nobody'"):
+        services.users.deactivate(ctx(), "nobody", "离职")
+
+
+def test_reactivation_reopens_the_user_and_keeps_the_deactivation_time_for_old_tokens() -> None:
+    services = new_services()
+    _add(services, UserSpec("aud-1", "auditor"))
+    with writes_nothing(services), pytest.raises(CommandRefused):
+        services.users.reactivate(ctx(), "aud-1", "复职")  # active: nothing to undo
+    services.users.deactivate(ctx(), "aud-1", "离职")
+    deactivated = services.users.find("aud-1")
+    assert (deactivated.is_active, deactivated.deactivation_reason) == (False, "离职")
+    with writes_nothing(services), pytest.raises(CommandRefused):
+        services.users.deactivate(ctx(), "aud-1", "again")
+    services.users.reactivate(ctx(), "aud-1", "复职")
+    user = services.users.find("aud-1")
+    assert user.is_active and user.tokens_revoked_at == deactivated.tokens_revoked_at is not None
 
 
 # --- scopes ---------------------------------------------------------------------------------------
