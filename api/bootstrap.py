@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from adapters.crypto.tokens import TokenIssuer
+from adapters.persistence.availability import AvailabilityMonitor
 from adapters.persistence.call_log import CallLog
 from adapters.persistence.handover import SecretHandover
 from adapters.persistence.event_reader import EventReader
@@ -51,6 +52,7 @@ class Services:
     projection_worker: ProjectionWorker | None = None
     relay_thread: threading.Thread | None = None
     relay_stop: threading.Event = field(default_factory=threading.Event)
+    availability: AvailabilityMonitor = field(default_factory=AvailabilityMonitor)  # outages as requests see them
 
     def start(self) -> None:
         self.committer.start()
@@ -115,6 +117,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
         return found is not None and found.is_live
 
     return Services(
+        availability=AvailabilityMonitor("api", database=settings.database_url).watch(engine),
         settings=settings,
         clock=clock or system_clock,
         ledger=ledger,

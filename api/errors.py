@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from eventsourcing.persistence import OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adapters.persistence.availability import Availability, AvailabilityMonitor, availability_of
 from domain.shared.errors import CommandRefused, Conflict, InvalidValue, InvalidValues, NotFound, StaleVersion
 
 log = logging.getLogger("ledger.api.errors")
@@ -59,11 +60,67 @@ def problem(status: int, kind: str, title: str, detail: str, headers: dict[str, 
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+# Seconds a client should wait: an unreachable database takes a while (a restart, a failover); a
+# busy one (a lock, a deadlock, no free connection) frees up quickly.
+RETRY_AFTER: dict[Availability, int] = {"unreachable": 5, "busy": 1}
+
+
+def unavailable(kind: Availability) -> JSONResponse:
+    """503 + Retry-After: the request did not happen (or its outcome is unknown to the client, who
+    retries; commands are idempotent with Idempotency-Key or by business code)."""
+    return problem(503, "database-unavailable", "Database unavailable",
+                   f"The ledger's database is {kind}; nothing was done. Retry after the time in Retry-After.",
+                   headers={"Retry-After": str(RETRY_AFTER[kind])})
+
+
+class DatabaseUnavailableMiddleware:
+    """Every error that means "the database cannot serve this now" leaves as 503 + Retry-After,
+    wherever it was raised (a route, a dependency such as the subscription liveness check, the
+    token endpoint) and however it was wrapped (the cause chain is walked), and is counted by the
+    availability monitor, which logs the outage once instead of a traceback per request.
+
+    A middleware rather than an exception handler: the catch-all `Exception` handler runs in
+    Starlette's ServerErrorMiddleware, which re-raises after answering, so the server would still
+    log a traceback per request. Installed innermost, so the call log records the 503. Pure ASGI
+    (see RequestIdMiddleware)."""
+
+    def __init__(self, app: ASGIApp, monitor: AvailabilityMonitor) -> None:
+        self.app = app
+        self.monitor = monitor
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as error:
+            kind = availability_of(error)
+            if kind is None or started:  # a bug, or too late to answer differently: the 500 path
+                raise
+            self.monitor.refused(error)
+            await unavailable(kind)(scope, receive, send)
+
+
 def _field_errors(errors: list[InvalidValue]) -> list[dict[str, Any]]:
     return [{"loc": ["body", *e.field.split(".")], "msg": e.message} for e in errors]
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, availability: AvailabilityMonitor | None = None) -> None:
+    """Map errors to problem+json. Database outages go through `availability` (by default the
+    services' monitor), kept on `app.state.availability` for the other doors (GraphQL)."""
+    services = getattr(app.state, "services", None)
+    monitor = availability or getattr(services, "availability", None) or AvailabilityMonitor("api")
+    app.state.availability = monitor
+    app.add_middleware(DatabaseUnavailableMiddleware, monitor=monitor)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
@@ -119,12 +176,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RateLimited)
     async def rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
         return problem(429, "rate-limited", "Too many requests", str(exc), headers={"Retry-After": str(exc.retry_after)})
-
-    @app.exception_handler(OperationalError)
-    async def store_unavailable(_: Request, exc: OperationalError) -> JSONResponse:
-        log.error("event store unavailable: %s", exc)
-        return problem(503, "store-unavailable", "Store unavailable", "The ledger's database is unavailable; retry later.",
-                       headers={"Retry-After": "5"})
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

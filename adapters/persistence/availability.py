@@ -54,15 +54,24 @@ _MAX_CHAIN = 16
 def availability_of(error: BaseException) -> Availability | None:
     """"unreachable", "busy", or None when `error` (or anything in its cause chain) is not a
     database availability problem."""
+    return _decide(error)[0]
+
+
+def _decide(error: BaseException) -> tuple[Availability | None, BaseException]:
+    """The verdict and the exception in the chain that gave it (the one worth quoting)."""
+    if isinstance(error, BaseExceptionGroup):  # e.g. from a task group: any member decides
+        verdicts = [_decide(e) for e in error.exceptions]
+        return next((v for v in verdicts if v[0] == "unreachable"), next((v for v in verdicts if v[0]), (None, error)))
     seen: set[int] = set()
     current: BaseException | None = error
-    found: Availability | None = None
+    found: tuple[Availability | None, BaseException] = (None, error)
     while current is not None and id(current) not in seen and len(seen) < _MAX_CHAIN:
         seen.add(id(current))
         kind = _own_availability(current)
         if kind == "unreachable":
-            return kind
-        found = found or kind
+            return kind, current
+        if kind is not None and found[0] is None:
+            found = (kind, current)
         current = _next_in_chain(current)
     return found
 
@@ -126,18 +135,14 @@ def mask(text: str) -> str:
 
 
 def describe(error: BaseException) -> str:
-    """The root database error in one masked line: its type and the driver's first message line
-    (SQLAlchemy's text adds the statement and its parameters on later lines; they are left out)."""
-    root = error
-    seen: set[int] = set()
-    while id(root) not in seen and len(seen) < _MAX_CHAIN:
-        seen.add(id(root))
-        following = _next_in_chain(root)
-        if following is None:
-            break
-        root = following
-    first_line = next((line.strip() for line in str(root).splitlines() if line.strip()), "")
-    return mask(f"{type(root).__name__}: {first_line}"[:300])
+    """The deciding database error in one masked line: its type and the driver's first message
+    line (SQLAlchemy's text adds the statement and its parameters on later lines; they are left
+    out)."""
+    kind, deciding = _decide(error)
+    if isinstance(deciding, sqlalchemy.exc.DBAPIError) and isinstance(deciding.orig, BaseException):
+        deciding = deciding.orig
+    first_line = next((line.strip() for line in str(deciding).splitlines() if line.strip()), "")
+    return mask(f"{type(deciding).__name__}: {first_line}"[:300])
 
 
 # -- monitor --------------------------------------------------------------------------------------

@@ -199,7 +199,9 @@ def _autocommit(engine: Engine) -> Engine:
 class Factory(eventsourcing_sqlalchemy.factory.Factory):
     """Also sizes the connection pool (SQLALCHEMY_POOL_SIZE): SQLAlchemy's default of 5 (+10
     overflow connections that are closed when returned) made PostgreSQL fork a new backend for
-    many commands under load."""
+    many commands under load. And checks each pooled connection before use (pool_pre_ping): after
+    a database restart the pool holds dead connections, and without the check the first request
+    on each of them failed."""
 
     application_recorder_class = LeanApplicationRecorder
     SQLALCHEMY_POOL_SIZE = "SQLALCHEMY_POOL_SIZE"
@@ -207,10 +209,10 @@ class Factory(eventsourcing_sqlalchemy.factory.Factory):
     def __init__(self, env: Environment) -> None:
         url = env.get(self.SQLALCHEMY_URL) or ""
         size = int(env.get(self.SQLALCHEMY_POOL_SIZE) or 0)
+        options: dict[str, Any] = {"pool_pre_ping": True}
         if size and url.startswith("postgresql"):
-            self.datastore_class = partial(  # type: ignore[assignment]
-                SQLAlchemyDatastore, pool_size=size, max_overflow=size
-            )
+            options.update(pool_size=size, max_overflow=size)
+        self.datastore_class = partial(SQLAlchemyDatastore, **options)  # type: ignore[assignment]
         super().__init__(env)
 
     def close(self) -> None:
