@@ -14,7 +14,9 @@ from domain.identity.commands import UserCommands
 from domain.inspections.commands import InspectionCommands
 from domain.ledger import Ledger
 from domain.risks.assessment import AssessmentBands
+from domain.reminders.commands import ReminderCommands
 from domain.risks.commands import RiskCommands
+from domain.rules.commands import CalendarCommands, RuleCommands
 from domain.shared.commands import Committer, CommandRunner, DirectCommitter
 from domain.subscriptions.commands import SubscriptionCommands
 
@@ -30,6 +32,9 @@ class LedgerServices:
     users: UserCommands
     catalog: InterfaceCommands
     subscriptions: SubscriptionCommands
+    rules: RuleCommands
+    calendar: CalendarCommands
+    reminders: ReminderCommands
 
 
 def ids_with_topic(ledger: Ledger) -> Callable[[str], list[UUID]]:
@@ -64,4 +69,7 @@ def ledger_services(ledger: Ledger, committer: Committer | None = None, bands: A
         users=UserCommands(runner, enterprises),
         catalog=catalog,
         subscriptions=SubscriptionCommands(runner, enterprises, catalog, list_ids),
+        rules=RuleCommands(runner),
+        calendar=CalendarCommands(runner),
+        reminders=ReminderCommands(runner),
     )
