@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,6 +20,7 @@ from api.graphql import graphql_router
 from projections.registry import all_projections
 from projections.tracking import read_rows
 from api.interfaces import declared_interfaces
+from api.request_limits import BodySizeLimit, refuse_control_characters_in_url
 from api.rest import audit, call_logs, catalog, enterprises, hazards, inspections, oauth, risks, sessions, subscriptions, users
 
 DESCRIPTION = """
@@ -88,6 +89,7 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
 
+    app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_body_bytes)  # 413 before anything parses a body
     if services.settings.call_log_enabled:
         app.add_middleware(CallLogMiddleware, call_log=services.call_log, clock=services.clock)
     app.add_middleware(RequestIdMiddleware)  # outermost: the call log and the events see its id
@@ -103,7 +105,7 @@ def create_app(services: Services) -> FastAPI:
 
     for router in (sessions.router, enterprises.router, risks.router, hazards.router, inspections.router, audit.router,
                    call_logs.router, catalog.router, subscriptions.router, oauth.router, users.router):
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router, prefix="/api/v1", dependencies=[Depends(refuse_control_characters_in_url)])
     app.include_router(graphql_router(services.settings), prefix="/graphql", tags=["graphql"])
     return app
 

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     client_token_lifetime_minutes: int = Field(60, description="lifetime of client-credentials tokens")
     subscription_check_seconds: float = Field(2.0, description="how long a subscription's liveness is cached (revocation delay)")
     user_check_seconds: float = Field(2.0, description="how long a user's active state is cached (deactivation delay)")
+    max_body_bytes: int = Field(2 * 1024 * 1024, description="largest request body accepted (413 above it, before parsing)")
     call_log_enabled: bool = Field(True, description="log every call to an enterprise interface and the token endpoint")
     rate_limit_per_second: float = Field(200.0, description="calls per second per subscription and process (0: off)")
     rate_limit_burst: float = Field(400.0, description="burst size of the per-subscription rate limit")

@@ -85,7 +85,7 @@ class FastPath:
         if isinstance(c, ChangeEnterpriseDetails):
             enterprise.change_details(validate_changes(c.changes), meta.recorded_at, meta)  # type: ignore[attr-defined]
         elif isinstance(c, DeregisterEnterprise):
-            enterprise.deregister(require_text(c.reason, "reason"), meta.recorded_at, meta)  # type: ignore[attr-defined]
+            enterprise.deregister(require_text(c.reason, "reason", multiline=True), meta.recorded_at, meta)  # type: ignore[attr-defined]
         elif isinstance(c, IdentifyRisk):
             aggregate = Risk(enterprise_id=owner, **c.spec.validated(meta.recorded_at, self.bands), meta=meta)
             aggregates[aggregate.id] = aggregate
@@ -97,7 +97,7 @@ class FastPath:
         elif isinstance(c, RecordInspection):
             s = c.spec
             aggregate = Inspection(enterprise_id=owner, inspection_code=require_text(s.inspection_code, "inspection_code", 64),
-                                   scope=require_text(s.scope, "scope", 500), hazards_found=s.hazards_found,
+                                   scope=require_text(s.scope, "scope", 500, multiline=True), hazards_found=s.hazards_found,
                                    inspector=require_text(s.inspector, "inspector", 50), at=s.performed_at, meta=meta)
             aggregates[aggregate.id] = aggregate
             return aggregate
@@ -109,17 +109,17 @@ class FastPath:
 
 
 _CHANGES: dict[type, Callable[[Any, Any, Meta], None]] = {
-    ChangeRiskLevel: lambda r, c, m: r.change_level(RiskLevel.parse(c.level, "level"), require_text(c.reason, "reason"),
+    ChangeRiskLevel: lambda r, c, m: r.change_level(RiskLevel.parse(c.level, "level"), require_text(c.reason, "reason", multiline=True),
                                                     c.changed_at, m),
-    ReviseRiskMeasures: lambda r, c, m: r.revise_measures(c.measures, require_text(c.reason, "reason"), m.recorded_at, m),
-    InvalidateRisk: lambda r, c, m: r.invalidate(require_text(c.reason, "reason"), m.recorded_at, m),
+    ReviseRiskMeasures: lambda r, c, m: r.revise_measures(c.measures, require_text(c.reason, "reason", multiline=True), m.recorded_at, m),
+    InvalidateRisk: lambda r, c, m: r.invalidate(require_text(c.reason, "reason", multiline=True), m.recorded_at, m),
     ReportRectification: lambda h, c, m: h.report_rectification(
-        require_text(c.measures, "measures", 2000), require_text(c.responsible_person, "responsible_person", 50),
+        require_text(c.measures, "measures", 2000, multiline=True), require_text(c.responsible_person, "responsible_person", 50),
         c.cost, c.completed_at, m),
     AcceptRectification: lambda h, c, m: h.accept(
-        c.passed, require_text(c.accepted_by, "accepted_by", 50), require_text(c.opinion, "opinion", 2000),
+        c.passed, require_text(c.accepted_by, "accepted_by", 50), require_text(c.opinion, "opinion", 2000, multiline=True),
         c.accepted_at, m),
-    InvalidateHazard: lambda h, c, m: h.invalidate(require_text(c.reason, "reason"), m.recorded_at, m),
+    InvalidateHazard: lambda h, c, m: h.invalidate(require_text(c.reason, "reason", multiline=True), m.recorded_at, m),
 }
 
 

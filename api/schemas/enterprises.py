@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.schemas.common import Accepted, StandardModel
+from api.schemas.common import Accepted, MultiLineText, StandardModel
 from domain.shared.codes import Industry, SupervisionLevel
 
 
 class SafetyOfficer(StandardModel):
     name: str = Field(min_length=1, max_length=50, description="安全负责人姓名")
-    mobile: str = Field(description="安全负责人手机号 (中国大陆手机号)")
+    mobile: str = Field(max_length=20, description="安全负责人手机号 (中国大陆手机号)")
 
 
 class EnterpriseRegistration(StandardModel):
-    credit_code: str = Field(description="统一社会信用代码 (18 位, GB 32100-2015 校验)")
+    credit_code: str = Field(max_length=32, description="统一社会信用代码 (18 位, GB 32100-2015 校验)")
     name: str = Field(min_length=1, max_length=200, description="企业名称")
-    region_code: str = Field(description="行政区划代码 (GB/T 2260, 6 位)")
+    region_code: str = Field(max_length=12, description="行政区划代码 (GB/T 2260, 6 位)")
     industry: Industry = Field(description="监管行业")
     supervision_level: SupervisionLevel = Field(description="监管层级")
     safety_officer: SafetyOfficer
@@ -25,7 +25,7 @@ class EnterpriseRegistration(StandardModel):
 
 class EnterpriseUpdate(StandardModel):
     name: str | None = Field(None, min_length=1, max_length=200)
-    region_code: str | None = None
+    region_code: str | None = Field(None, max_length=12)
     industry: Industry | None = None
     supervision_level: SupervisionLevel | None = None
     safety_officer: SafetyOfficer | None = None
@@ -39,7 +39,7 @@ class EnterpriseUpdate(StandardModel):
 
 
 class Deregistration(StandardModel):
-    reason: str = Field(min_length=1, max_length=500, description="注销原因")
+    reason: MultiLineText = Field(min_length=1, max_length=500, description="注销原因")
 
 
 class EnterpriseAccepted(Accepted):

@@ -7,25 +7,25 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.schemas.common import Accepted, StandardModel
+from api.schemas.common import Accepted, MultiLineText, StandardModel
 from domain.hazards.aggregate import GovernanceType, HazardSource
 
 
 class RectificationPlanIn(StandardModel):
     """治理方案 (required for a major hazard)."""
 
-    objectives: str = Field(min_length=1, max_length=2000, description="治理的目标和任务")
-    methods_and_measures: str = Field(min_length=1, max_length=2000, description="采取的方法和措施")
-    funds_and_materials: str = Field(min_length=1, max_length=2000, description="经费和物资的落实")
-    responsible_organisation: str = Field(min_length=1, max_length=2000, description="负责治理的机构和人员")
-    time_limit_and_requirements: str = Field(min_length=1, max_length=2000, description="治理的时限和要求")
-    safety_and_emergency_measures: str = Field(min_length=1, max_length=2000, description="安全措施和应急预案")
+    objectives: MultiLineText = Field(min_length=1, max_length=2000, description="治理的目标和任务")
+    methods_and_measures: MultiLineText = Field(min_length=1, max_length=2000, description="采取的方法和措施")
+    funds_and_materials: MultiLineText = Field(min_length=1, max_length=2000, description="经费和物资的落实")
+    responsible_organisation: MultiLineText = Field(min_length=1, max_length=2000, description="负责治理的机构和人员")
+    time_limit_and_requirements: MultiLineText = Field(min_length=1, max_length=2000, description="治理的时限和要求")
+    safety_and_emergency_measures: MultiLineText = Field(min_length=1, max_length=2000, description="安全措施和应急预案")
 
 
 class HazardRegistration(StandardModel):
     hazard_code: str = Field(min_length=1, max_length=64, description="隐患编码 (unique per enterprise)")
     name: str = Field(min_length=1, max_length=200, description="隐患名称")
-    description: str = Field(min_length=1, max_length=2000, description="隐患描述")
+    description: MultiLineText = Field(min_length=1, max_length=2000, description="隐患描述")
     level: Literal["general", "major"] = Field(description="隐患等级: general 一般 / major 重大")
     source: HazardSource = Field(description="隐患来源: self_inspection 企业自查 / supervision 监督检查")
     risk_id: UUID | None = Field(None, description="关联风险点 id (optional)")
@@ -37,7 +37,7 @@ class HazardRegistration(StandardModel):
 
 
 class RectificationReport(StandardModel):
-    measures: str = Field(min_length=1, max_length=2000, description="整改措施")
+    measures: MultiLineText = Field(min_length=1, max_length=2000, description="整改措施")
     completed_at: AwareDatetime = Field(description="整改完成时间")
     responsible_person: str = Field(min_length=1, max_length=50)
     cost: float | None = Field(None, ge=0, description="整改资金 (元)")
@@ -47,7 +47,7 @@ class AcceptanceReport(StandardModel):
     passed: bool = Field(description="验收是否通过; false returns the hazard to rectification")
     accepted_by: str = Field(min_length=1, max_length=50, description="验收人")
     accepted_at: AwareDatetime = Field(description="验收时间")
-    opinion: str = Field(min_length=1, max_length=2000, description="验收意见")
+    opinion: MultiLineText = Field(min_length=1, max_length=2000, description="验收意见")
 
 
 class HazardAccepted(Accepted):

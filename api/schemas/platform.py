@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.schemas.common import StandardModel
+from api.schemas.common import MULTILINE, MultiLineText, StandardModel
 
 
-class Operation(BaseModel):
-    method: str
-    path: str
+# List limits of the data standard (docs/data-standard.md, "Limits").
+MAX_OPERATIONS = 20
+MAX_SUBSCRIBED_INTERFACES = 100
+MAX_SCHEMA_CHARACTERS = 100_000
+InterfaceCode = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class Operation(StandardModel):
+    method: str = Field(max_length=10)
+    path: str = Field(max_length=200)
 
 
 class InterfaceIn(StandardModel):
     code: str = Field(min_length=1, max_length=64, description="接口编码")
     name_zh: str = Field(min_length=1, max_length=100, description="接口名称")
     name_en: str = Field(min_length=1, max_length=100)
-    description: str = Field("", max_length=2000)
+    description: MultiLineText = Field("", max_length=2000)
     version: str = Field(min_length=1, max_length=20)
-    operations: list[Operation] = Field(min_length=1)
-    request_schema: str | None = None
-    response_schema: str | None = None
+    operations: list[Operation] = Field(min_length=1, max_length=MAX_OPERATIONS)
+    request_schema: Annotated[str | None, MULTILINE] = Field(None, max_length=MAX_SCHEMA_CHARACTERS)
+    response_schema: Annotated[str | None, MULTILINE] = Field(None, max_length=MAX_SCHEMA_CHARACTERS)
 
 
 class InterfaceView(InterfaceIn):
@@ -31,17 +38,17 @@ class InterfaceView(InterfaceIn):
 
 
 class Withdrawal(StandardModel):
-    reason: str = Field(min_length=1, max_length=500, description="撤回原因")
+    reason: MultiLineText = Field(min_length=1, max_length=500, description="撤回原因")
 
 
 class Contact(StandardModel):
     name: str = Field(min_length=1, max_length=50, description="联系人")
-    mobile: str = Field(description="联系人手机号")
+    mobile: str = Field(max_length=20, description="联系人手机号")
 
 
 class SubscriptionApplication(StandardModel):
-    interfaces: list[str] = Field(min_length=1, description="申请的接口编码")
-    purpose: str = Field(min_length=1, max_length=500, description="用途")
+    interfaces: list[InterfaceCode] = Field(min_length=1, max_length=MAX_SUBSCRIBED_INTERFACES, description="申请的接口编码")
+    purpose: MultiLineText = Field(min_length=1, max_length=500, description="用途")
     contact: Contact
 
 
@@ -75,7 +82,7 @@ class SubscriptionPage(BaseModel):
 
 
 class Reason(StandardModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: MultiLineText = Field(min_length=1, max_length=500)
 
 
 class TokenResponse(BaseModel):

@@ -10,7 +10,7 @@ from eventsourcing.utils import get_topic
 from domain.catalog.aggregate import Interface
 from domain.shared.commands import CommandContext, CommandRunner, Receipt
 from domain.shared.errors import CommandRefused, InvalidValue, NotFound
-from domain.shared.validation import Checks, require_text
+from domain.shared.validation import Checks, require_clean_text, require_text
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class InterfaceSpec:
         checks.run(require_text, self.name_zh, "name_zh", 100)
         checks.run(require_text, self.name_en, "name_en", 100)
         checks.run(require_text, self.version, "version", 20)
+        checks.run(require_clean_text, self.description or "", "description", multiline=True)
+        for name in ("request_schema", "response_schema"):
+            checks.run(require_clean_text, getattr(self, name) or "", name, multiline=True)
         if not self.operations:
             checks.fail("operations", "name at least one HTTP method and path")
         for i, op in enumerate(self.operations):
@@ -36,6 +39,7 @@ class InterfaceSpec:
                 checks.fail(f"operations.{i}.method", "must be an HTTP method")
             if not op.get("path", "").startswith("/"):
                 checks.fail(f"operations.{i}.path", "must be an absolute path")
+            checks.run(require_clean_text, op.get("path", ""), f"operations.{i}.path")
         checks.done()
         data = asdict(self)
         data.pop("code")
@@ -72,7 +76,7 @@ class InterfaceCommands:
         )
 
     def withdraw(self, ctx: CommandContext, code: str, reason: str) -> Receipt:
-        why = require_text(reason, "reason")
+        why = require_text(reason, "reason", multiline=True)
         return self._runner.change(
             ctx, Interface.create_id(_code(code)), Interface, lambda i: i.withdraw(why, ctx.meta.recorded_at, ctx.meta)
         )

@@ -93,7 +93,7 @@ class EnterpriseCommands:
         )
 
     def deregister(self, ctx: CommandContext, credit_code: str, reason: str) -> Receipt:
-        text = require_text(reason, "reason")
+        text = require_text(reason, "reason", multiline=True)
         return self._runner.change(
             ctx, self.id_of(credit_code), Enterprise, lambda e: e.deregister(text, ctx.meta.recorded_at, ctx.meta)
         )

@@ -42,7 +42,7 @@ class HazardSpec:
         checks = Checks()
         code = checks.run(require_text, self.hazard_code, "hazard_code", 64)
         name = checks.run(require_text, self.name, "name", 200)
-        description = checks.run(require_text, self.description, "description", 2000)
+        description = checks.run(require_text, self.description, "description", 2000, multiline=True)
         level = checks.run(HazardLevel.parse, self.level, "level")
         source = checks.run(_enum, HazardSource, self.source, "source")
         governance = checks.run(_enum, GovernanceType, self.governance_type, "governance_type")
@@ -59,6 +59,9 @@ class HazardSpec:
                 checks.fail("governance_type", "a major hazard is always 限期整改 (deadline)")
             if self.rectification_plan is None:
                 checks.fail("rectification_plan", "a major hazard needs a rectification plan (治理方案)")
+        if self.rectification_plan is not None:
+            for element, text in self.rectification_plan.as_dict().items():
+                checks.run(require_text, text, f"rectification_plan.{element}", 2000, multiline=True)
         checks.done()
         return {
             "hazard_code": code, "name": name, "description": description, "level": level.value,
@@ -99,7 +102,7 @@ class HazardCommands:
         measures: str, completed_at: datetime, responsible_person: str, cost: float | None,
     ) -> Receipt:
         checks = Checks()
-        what = checks.run(require_text, measures, "measures", 2000)
+        what = checks.run(require_text, measures, "measures", 2000, multiline=True)
         who = checks.run(require_text, responsible_person, "responsible_person", 50)
         checks.run(require_not_future, completed_at, ctx.meta.recorded_at, "completed_at")
         if cost is not None and cost < 0:
@@ -115,13 +118,13 @@ class HazardCommands:
     ) -> Receipt:
         checks = Checks()
         who = checks.run(require_text, accepted_by, "accepted_by", 50)
-        why = checks.run(require_text, opinion, "opinion", 2000)
+        why = checks.run(require_text, opinion, "opinion", 2000, multiline=True)
         checks.run(require_not_future, accepted_at, ctx.meta.recorded_at, "accepted_at")
         checks.done()
         return self._change(ctx, credit_code, hazard_id, lambda h: h.accept(passed, who, why, accepted_at, ctx.meta))
 
     def invalidate(self, ctx: CommandContext, credit_code: str, hazard_id: UUID, reason: str) -> Receipt:
-        why = require_text(reason, "reason")
+        why = require_text(reason, "reason", multiline=True)
         return self._change(ctx, credit_code, hazard_id, lambda h: h.invalidate(why, ctx.meta.recorded_at, ctx.meta))
 
     def get(self, credit_code: str, hazard_id: UUID) -> Hazard:

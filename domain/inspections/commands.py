@@ -30,7 +30,7 @@ class InspectionCommands:
     def record(self, ctx: CommandContext, credit_code: str, spec: InspectionSpec) -> Receipt:
         checks = Checks()
         code = checks.run(require_text, spec.inspection_code, "inspection_code", 64)
-        scope = checks.run(require_text, spec.scope, "scope", 500)
+        scope = checks.run(require_text, spec.scope, "scope", 500, multiline=True)
         inspector = checks.run(require_text, spec.inspector, "inspector", 50)
         checks.run(require_not_future, spec.performed_at, ctx.meta.recorded_at, "performed_at")
         if spec.hazards_found < 0:

@@ -17,6 +17,7 @@ from domain.shared.aggregate import LedgerAggregate
 from domain.shared.codes import RiskLevel
 from domain.shared.errors import CommandRefused, InvalidValue
 from domain.shared.meta import Meta
+from domain.shared.validation import require_clean_text
 
 
 class ControlLevel(StrEnum):
@@ -44,6 +45,7 @@ def measures_as_dicts(measures: list[ControlMeasure], field: str = "control_meas
         raise InvalidValue(field, "at least one control measure is required")
     for i, m in enumerate(measures):
         for name in ("description", "department", "responsible_person"):
+            require_clean_text(getattr(m, name), f"{field}.{i}.{name}", multiline=name == "description")
             if not getattr(m, name).strip():
                 raise InvalidValue(f"{field}.{i}.{name}", "must not be empty")
         if m.control_level not in {c.value for c in ControlLevel}:

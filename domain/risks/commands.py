@@ -82,7 +82,7 @@ class RiskCommands:
     ) -> Receipt:
         checks = Checks()
         new_level = checks.run(RiskLevel.parse, level, "level")
-        why = checks.run(require_text, reason, "reason")
+        why = checks.run(require_text, reason, "reason", multiline=True)
         checks.run(require_not_future, changed_at, ctx.meta.recorded_at, "changed_at")
         checks.done()
         return self._change(ctx, credit_code, risk_id, lambda r: r.change_level(new_level, why, changed_at, ctx.meta))
@@ -90,13 +90,13 @@ class RiskCommands:
     def revise_measures(
         self, ctx: CommandContext, credit_code: str, risk_id: UUID, measures: list[ControlMeasure], reason: str
     ) -> Receipt:
-        why = require_text(reason, "reason")
+        why = require_text(reason, "reason", multiline=True)
         return self._change(
             ctx, credit_code, risk_id, lambda r: r.revise_measures(measures, why, ctx.meta.recorded_at, ctx.meta)
         )
 
     def invalidate(self, ctx: CommandContext, credit_code: str, risk_id: UUID, reason: str) -> Receipt:
-        why = require_text(reason, "reason")
+        why = require_text(reason, "reason", multiline=True)
         return self._change(ctx, credit_code, risk_id, lambda r: r.invalidate(why, ctx.meta.recorded_at, ctx.meta))
 
     def get(self, credit_code: str, risk_id: UUID) -> Risk:

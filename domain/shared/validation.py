@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from domain.shared.errors import InvalidValue, InvalidValues
+from domain.shared.text import find_control_character
 
 T = TypeVar("T")
 
@@ -31,10 +32,22 @@ class Checks:
             raise InvalidValues(self.errors)
 
 
-def require_text(value: str, field: str, max_length: int = 500) -> str:
+def require_text(value: str, field: str, max_length: int = 500, *, multiline: bool = False) -> str:
+    """A non-empty text of at most `max_length` characters, without control characters (tab and line
+    breaks only when `multiline`: descriptions, measures, reasons, results). Checked before stripping,
+    so a control character at either end is refused too, not silently dropped."""
+    require_clean_text(value or "", field, multiline=multiline)
     text = (value or "").strip()
     if not text:
         raise InvalidValue(field, "must not be empty")
     if len(text) > max_length:
         raise InvalidValue(field, f"must be at most {max_length} characters")
     return text
+
+
+def require_clean_text(value: str, field: str, *, multiline: bool = False) -> str:
+    """`value` unchanged (empty allowed), or InvalidValue when it holds a control character."""
+    found = find_control_character(value, multiline)
+    if found is not None:
+        raise InvalidValue(field, found.message(multiline))
+    return value

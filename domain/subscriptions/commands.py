@@ -38,7 +38,7 @@ class SubscriptionCommands:
         codes = tuple(sorted(set(application.interfaces)))
         if not codes:
             checks.fail("interfaces", "name at least one interface")
-        purpose = checks.run(require_text, application.purpose, "purpose", 500)
+        purpose = checks.run(require_text, application.purpose, "purpose", 500, multiline=True)
         name = checks.run(require_text, application.contact_name, "contact.name", 50)
         mobile = checks.run(MobileNumber.parse, application.contact_mobile, "contact.mobile")
         checks.done()
@@ -66,11 +66,11 @@ class SubscriptionCommands:
         )
 
     def reject(self, ctx: CommandContext, subscription_id: UUID, reason: str) -> Receipt:
-        why = require_text(reason, "reason")
+        why = require_text(reason, "reason", multiline=True)
         return self._runner.change(ctx, subscription_id, Subscription, lambda s: s.reject(why, ctx.meta.recorded_at, ctx.meta))
 
     def revoke(self, ctx: CommandContext, subscription_id: UUID, reason: str) -> Receipt:
-        why = require_text(reason, "reason")
+        why = require_text(reason, "reason", multiline=True)
         return self._runner.change(ctx, subscription_id, Subscription, lambda s: s.revoke(why, ctx.meta.recorded_at, ctx.meta))
 
     def rotate_key(self, ctx: CommandContext, subscription_id: UUID, secret_hash: str, overlap: timedelta) -> Receipt:
