@@ -194,6 +194,11 @@ class MobileNumber:
     def __str__(self) -> str:
         return self.value
 
+    @property
+    def masked(self) -> str:
+        """138****8000: what logs and delivery records show (personal data stays out of them)."""
+        return f"{self.value[:3]}****{self.value[-4:]}"
+
 
 # GB 6441-1986 企业职工伤亡事故分类: the 20 accident types, code -> name (kept as data; §1.5).
 ACCIDENT_TYPES: MappingProxyType[str, str] = MappingProxyType({
