@@ -20,6 +20,7 @@ from api.graphql import graphql_router
 from projections.registry import all_projections
 from projections.tracking import read_rows
 from api.interfaces import declared_interfaces
+from api.openapi_docs import install_api_docs
 from api.request_limits import BodySizeLimit, refuse_control_characters_in_url
 from api.rest import audit, call_logs, catalog, enterprises, hazards, inspections, oauth, risks, sessions, subscriptions, users
 
@@ -85,9 +86,11 @@ def create_app(services: Services) -> FastAPI:
         finally:
             services.close()
 
-    app = FastAPI(title="双重预防 regulatory ledger", version="1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="双重预防 regulatory ledger", version="1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # served by install_api_docs, without a CDN
     app.state.services = services
     install_error_handlers(app)
+    install_api_docs(app)
 
     app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_body_bytes)  # 413 before anything parses a body
     if services.settings.call_log_enabled:
