@@ -6,7 +6,9 @@ commands are decided concurrently in their request threads, then handed here: a 
 thread saves everything that queued up while the previous transaction was committing, in one
 transaction. If that batch fails (a concurrent writer in another process, a hook error) every
 submission is retried alone, so each caller still gets its own IntegrityError (-> retry or 412) or
-success. The ordering guarantee is untouched: it is the library's own save path.
+success. If it failed because the database is unreachable, every caller gets that error at once
+(-> 503, nothing acknowledged): retrying each alone would only fail again, and log once per batch
+for the length of the outage. The ordering guarantee is untouched: it is the library's own save path.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
+from adapters.persistence.availability import availability_of
 from domain.shared.commands import CommandContext, Receipt
 
 log = logging.getLogger("ledger.adapters.group_commit")
@@ -114,8 +117,9 @@ class GroupCommitter:
         try:
             receipts = self._save(batch)
         except Exception as error:  # noqa: BLE001 - answered per submission below
-            if len(batch) == 1:
-                batch[0].future.set_exception(error)
+            if len(batch) == 1 or availability_of(error) == "unreachable":
+                for submission in batch:
+                    submission.future.set_exception(error)
                 return
             log.info("group commit of %d failed (%s); retrying one by one", len(batch), type(error).__name__)
             for submission in batch:

@@ -9,6 +9,7 @@ sessions are killed server-side and new connections refused for a while.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -16,8 +17,11 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from eventsourcing.domain import Aggregate
 from fastapi.testclient import TestClient
 
+from adapters.persistence.availability import is_database_unavailable
+from adapters.persistence.group_commit import GroupCommitter
 from api.app import create_app
 from api.bootstrap import Services, bootstrap
 from api.settings import Settings
@@ -25,7 +29,7 @@ from tests.conftest import add_user, cli_context, login
 from tests.e2e.helpers import client_token, register_enterprise
 from tests.support.builders import enterprise_body, risk_body
 from tests.support.clock import FakeClock
-from tests.support.outage import allow_connections, terminate_connections
+from tests.support.outage import allow_connections, database_down, terminate_connections
 from tests.support.postgres import fresh_database
 
 
@@ -100,3 +104,28 @@ def test_no_acknowledged_command_is_lost_across_a_restart_under_load(private: tu
               for n in services.ledger.recorder.select_notifications(1, 1_000_000)}
     missing = [a for a in acknowledged if a not in stored]
     assert not missing, f"{len(missing)} of {len(acknowledged)} acknowledged commands are not in the log"
+
+
+class Thing(Aggregate):
+    """Any aggregate: the committer stores whatever it is handed."""
+
+
+def test_an_outage_fails_a_whole_group_commit_at_once(
+    private: tuple[str, Services], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each caller gets the outage (-> 503) straight away: no retry of each command alone, which
+    would only fail again and log a line per batch for as long as the outage lasts."""
+    url, services = private
+    caplog.set_level(logging.INFO)
+    committer = GroupCommitter(services.ledger, linger=0.5)  # all eight share one batch
+    committer.start()
+    try:
+        with database_down(url), ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(committer.commit, Thing(), cli_context(services)) for _ in range(8)]
+            errors = [f.exception(timeout=10) for f in futures]
+        assert all(e is not None and is_database_unavailable(e) for e in errors), errors
+        assert not [r for r in caplog.records if "one by one" in r.getMessage()]
+        receipt = committer.commit(Thing(), cli_context(services))  # and it writes again afterwards
+        assert receipt.position is not None
+    finally:
+        committer.stop()
