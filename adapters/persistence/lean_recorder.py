@@ -122,6 +122,8 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
             except psycopg2.IntegrityError as error:
                 raise IntegrityError(error) from error
             except psycopg2.OperationalError as error:
+                if cursor.connection.closed:  # the server ended the session: keep it out of the pool
+                    conn.invalidate()
                 raise OperationalError(error) from error
             finally:
                 cursor.close()

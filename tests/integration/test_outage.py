@@ -15,9 +15,11 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
 from adapters.persistence.availability import is_database_unavailable
@@ -53,7 +55,9 @@ def test_the_first_command_after_a_restart_succeeds(private: tuple[str, Services
     assert services.events.head() == 2
 
 
-def test_no_acknowledged_command_is_lost_across_a_restart_under_load(private: tuple[str, Services]) -> None:
+def test_no_acknowledged_command_is_lost_across_a_restart_under_load(
+    private: tuple[str, Services], caplog: pytest.LogCaptureFixture
+) -> None:
     url, services = private
     stop = threading.Event()
     acknowledged: list[tuple[int, str, int]] = []  # (position, aggregate id, version) answered 201
@@ -104,6 +108,8 @@ def test_no_acknowledged_command_is_lost_across_a_restart_under_load(private: tu
               for n in services.ledger.recorder.select_notifications(1, 1_000_000)}
     missing = [a for a in acknowledged if a not in stored]
     assert not missing, f"{len(missing)} of {len(acknowledged)} acknowledged commands are not in the log"
+    tracebacks = [r for r in caplog.records if r.exc_info is not None]
+    assert not tracebacks, [f"{r.name}: {r.getMessage()}" for r in tracebacks]
 
 
 class Thing(Aggregate):
@@ -129,3 +135,18 @@ def test_an_outage_fails_a_whole_group_commit_at_once(
         assert receipt.position is not None
     finally:
         committer.stop()
+
+
+def test_a_session_killed_under_the_recorders_raw_cursor_leaves_no_traceback(
+    private: tuple[str, Services], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The hot paths use a bare psycopg2 cursor, so SQLAlchemy does not see the disconnect; the
+    dead connection must not go back to the pool (whose reset would log a traceback for it)."""
+    _, services = private
+    recorder: Any = services.ledger.recorder
+    with pytest.raises(OperationalError) as raised:
+        with recorder._raw_cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    assert is_database_unavailable(raised.value)
+    assert not [r for r in caplog.records if r.exc_info is not None], [r.getMessage() for r in caplog.records]
+    register_enterprise(services)  # the pool is fine
