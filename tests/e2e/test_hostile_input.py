@@ -6,6 +6,7 @@ it), a test runs on SQLite only."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -89,6 +90,22 @@ def test_control_characters_in_path_parameters_are_refused_naming_the_parameter(
     assert locs(enterprise) == [["path", "credit_code"]]
     assert locs(interface) == [["path", "code"]]
     assert services.events.head() == head
+
+
+def test_a_refused_path_on_an_enterprise_interface_is_still_in_the_call_log(client: TestClient, services: Services) -> None:
+    """Refused before authentication, so logged under the interface without the caller."""
+    _, _, ent = enterprise_login(client, services)
+    change = {"level": "major", "reason": "复评", "changed_at": "2026-11-20T10:00:00+08:00"}
+    request_id = uuid.uuid4().hex
+
+    assert_problem(client.post("/api/v1/risks/%00/level-changes", json=change, headers=ent | {"X-Request-ID": request_id}), 422)
+    assert services.call_log.flush(timeout=30)
+
+    admin = login(client, add_user(services, "admin"))
+    logged = client.get("/api/v1/call-logs", params={"interface": "risk.maintain", "status_class": 4, "limit": 1000},
+                        headers=admin)
+    assert logged.status_code == 200, logged.text
+    assert [(i["status"], i["method"]) for i in logged.json()["items"] if i["request_id"] == request_id] == [(422, "POST")]
 
 
 @sqlite_only
