@@ -141,20 +141,39 @@ def reactivate_user(
     typer.echo(f"user {name} reactivated; they may log in again")
 
 
+SHOWN_REJECTIONS = 20  # on screen; --report FILE lists them all
+
+
 @enterprises_app.command("import")
-def import_enterprises_command(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
-    """Register enterprises from a CSV file (UTF-8; header names the columns)."""
-    from api.enterprise_import import import_enterprises
+def import_enterprises_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate every line, write nothing")] = False,
+    report_file: Annotated[Optional[Path], typer.Option("--report", dir_okay=False, help="write every rejected line (line,reason) to this CSV file")] = None,
+) -> None:
+    """Register enterprises from a CSV file (UTF-8, one record per line; the header names the
+    columns). Every line is accounted for in the summary; exit 1 if any line was rejected."""
+    from api.enterprise_import import dry_run_commands, import_enterprises, write_rejections
 
     services = _services()
     try:
-        report = import_enterprises(file, services.write.enterprises, lambda: _cli_context(services))
+        commands = dry_run_commands(services.ledger) if dry_run else services.write.enterprises
+        report = import_enterprises(file, commands, lambda: _cli_context(services))
     finally:
         services.close()
-    for line, reason in report.errors:
-        typer.echo(f"{file}:{line}: {reason}", err=True)
-    typer.echo(f"imported {report.imported}, unchanged {report.unchanged}, rejected {len(report.errors)}")
-    if report.errors:
+    for rejection in report.rejected[:SHOWN_REJECTIONS]:
+        typer.echo(f"{file}:{rejection.line}: {rejection.reason}", err=True)
+    if len(report.rejected) > SHOWN_REJECTIONS:
+        more = len(report.rejected) - SHOWN_REJECTIONS
+        typer.echo(f"... and {more} more rejected lines" + ("" if report_file else " (--report FILE lists them all)"), err=True)
+    if report_file is not None:
+        write_rejections(report_file, report)
+    if report.stopped is not None:
+        typer.echo(f"{file}:{report.stopped.line}: {report.stopped.reason}; the lines after it were not read", err=True)
+    verb = "to import" if dry_run else "imported"
+    typer.echo(("dry run: nothing written; " if dry_run else "")
+               + f"read {report.lines} lines: {report.header} header, {report.imported} {verb}, {report.unchanged} unchanged, "
+               f"{report.skipped} skipped (blank), {len(report.rejected)} rejected")
+    if report.rejected or report.stopped:
         raise typer.Exit(1)
 
 

@@ -74,11 +74,11 @@ def test_enterprise_import_reports_bad_rows_imports_good_ones_and_is_repeatable(
     assert code == 1
     assert f"{csv_file}:3: credit_code" in out
     assert f"{csv_file}:5: registered_at" in out
-    assert "imported 2, unchanged 0, rejected 2" in out
+    assert "read 5 lines: 1 header, 2 imported, 0 unchanged, 0 skipped (blank), 2 rejected" in out
 
     before = head(database)
     code, out = run("enterprises", "import", str(csv_file))
-    assert "imported 0, unchanged 2, rejected 2" in out
+    assert "read 5 lines: 1 header, 0 imported, 2 unchanged, 0 skipped (blank), 2 rejected" in out
     assert head(database) == before
 
 
