@@ -6,6 +6,26 @@ transaction shape (the exclusive table lock and NOTIFY per insert transaction ar
 the notification log stays gapless in commit order), only fewer Python objects.
 
 Select it with PERSISTENCE_MODULE=adapters.persistence.lean_recorder (bootstrap does).
+
+What the fast paths skip, compared to the library's recorder (the one list; keep it current):
+
+- Every `insert_events`: a Core `INSERT ... RETURNING` inside the library's session transaction,
+  not ORM records, so ORM events on the record classes do not fire. The transaction, its error
+  translation, lock and NOTIFY are the library's.
+- Reads outside a transaction on PostgreSQL (`select_notifications`, `select_events`): an
+  autocommit connection, or for an aggregate's whole sequence (no `lte`, `desc`, `limit`) a bare
+  psycopg2 cursor, not the datastore's transaction. So SQLAlchemy's or psycopg2's own exceptions
+  can surface instead of `eventsourcing.persistence` ones (the cursor translates only integrity
+  and operational errors; `adapters/persistence/availability.py` classifies them all), and a
+  scoped session (SQLALCHEMY_SCOPED_SESSION_TOPIC, unused here) is not consulted. Inside a
+  transaction they read in it, as the library does.
+- `insert_events_single_trip` (the group committer's path when no command has an `on_recorded`
+  hook): no session at all, so no hook can write in the same transaction and no tracking row can
+  go with it (a process recorder needs `insert_events`). Its callers also bypass
+  `Application.save`: no snapshots are taken and no `Application` hooks run on that path.
+
+What they keep is held to the library's own recorder test cases, on both databases, by
+tests/integration/test_recorder_contract.py.
 """
 
 from __future__ import annotations
@@ -70,7 +90,7 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
         limit: int | None = None,
     ) -> list[StoredEvent]:
         if lte is None and not desc and limit is None and self._is_postgres and transactions.get(None) is None:
-            return self._select_events_raw(originator_id, gt or 0)
+            return self._select_events_raw(originator_id, gt)
         t = self._table
         query = select(t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state).where(
             t.c.originator_id == originator_id
@@ -132,16 +152,20 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
     def _is_postgres(self) -> bool:
         return self.datastore.engine is not None and self.datastore.engine.dialect.name == "postgresql"
 
-    def _select_events_raw(self, originator_id: UUID | str, gt: int) -> list[StoredEvent]:
+    def _select_events_raw(self, originator_id: UUID | str, gt: int | None) -> list[StoredEvent]:
         """The repository's hot read (an aggregate's events after a version) as one prepared-shape
         query on a pooled DB-API connection: every command does it, and SQLAlchemy's statement
-        machinery cost more than the query."""
+        machinery cost more than the query.
+
+        No `gt` means no lower bound, as on the Core path: versions start where the aggregate
+        class says (0 is allowed), so there is no "before the first version" to stand in for it."""
+        sql = f"SELECT originator_version, topic, state FROM {self._qualified_name} WHERE originator_id = %s"
+        params: tuple[Any, ...] = (str(originator_id),)
+        if gt is not None:
+            sql += " AND originator_version > %s"
+            params += (gt,)
         with self._raw_cursor() as cursor:
-            cursor.execute(
-                f"SELECT originator_version, topic, state FROM {self._qualified_name} "
-                "WHERE originator_id = %s AND originator_version > %s ORDER BY originator_version",
-                (str(originator_id), gt),
-            )
+            cursor.execute(sql + " ORDER BY originator_version", params)
             rows = cursor.fetchall()
         uid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
         return [StoredEvent(uid, r[0], r[1], _bytes(r[2])) for r in rows]
@@ -157,7 +181,12 @@ class LeanApplicationRecorder(SQLAlchemyApplicationRecorder):
         The same statements as the library's insert transaction, so the same ordering guarantee;
         but the writer needs the network (and, in Python, the GIL) once instead of five times, which
         is what limits a group-commit writer under load. Returns notification ids in input order.
+
+        Nothing to insert is no statement at all (SQL has no empty VALUES list); it returns [], as
+        `insert_events([])` does.
         """
+        if not stored_events:
+            return []
         name = self._qualified_name
         with self._raw_cursor() as cursor:
             rows = b",".join(
