@@ -3,37 +3,37 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
-from strawberry.fastapi import GraphQLRouter
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
 from api.graphql.context import context_getter
-from api.graphql.limits import complexity_limit
+from api.graphql.errors import LedgerSchema, MaskUnexpected, ValidationCodes
+from api.graphql.limits import ParserLimits, complexity_limit, list_bounds
+from api.graphql.router import LedgerGraphQLRouter
 from api.graphql.schema import Query
 from api.settings import Settings
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    return strawberry.Schema(
+    schema = LedgerSchema(
         query=Query,
         extensions=[
+            ParserLimits,
             lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=15),
             complexity_limit(settings.graphql_max_complexity),
-            # Unexpected failures (a database error, a bug) say "Unexpected error." and are logged;
-            # only the errors raised on purpose (bad input, forbidden, not ready) reach the client.
-            lambda: MaskErrors(should_mask_error=_unexpected),
+            ValidationCodes,
+            # Unexpected failures (a bug) say "Unexpected error.", an outage says "retry later",
+            # and both are logged; the errors raised on purpose (bad input, forbidden, not ready)
+            # reach the client as they are.
+            MaskUnexpected,
         ],
     )
+    list_bounds(schema._schema)  # noqa: SLF001 - fail at startup if a list field has no cost bound
+    return schema
 
 
-def _unexpected(error: GraphQLError) -> bool:
-    original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
-
-
-def graphql_router(settings: Settings) -> GraphQLRouter:
+def graphql_router(settings: Settings) -> LedgerGraphQLRouter:
     """POST /graphql (and GET for queries); GraphiQL only when LEDGER_GRAPHIQL is set (development)."""
-    return GraphQLRouter(
+    return LedgerGraphQLRouter(
         build_schema(settings), context_getter=context_getter, graphql_ide="graphiql" if settings.graphiql else None,
     )

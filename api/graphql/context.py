@@ -9,6 +9,7 @@ from datetime import datetime
 from fastapi import Request
 from strawberry.fastapi import BaseContext
 
+from adapters.persistence.availability import is_database_unavailable
 from api.bootstrap import Services
 from api.deps import Principal, authenticate, services_of
 from api.graphql.loaders import Loaders
@@ -36,7 +37,8 @@ class ReadModels:
 
 class GraphQLContext(BaseContext):
     def __init__(
-        self, services: Services, principal: Principal | None, scope: ReadScope, read: ReadModels, now: datetime
+        self, services: Services, principal: Principal | None, scope: ReadScope, read: ReadModels, now: datetime,
+        unavailable: BaseException | None = None,
     ) -> None:
         super().__init__()
         self.services = services
@@ -45,17 +47,27 @@ class GraphQLContext(BaseContext):
         self.read = read
         self.now = now
         self.loaders = Loaders(read.lookups, scope, now)
+        # The database could not serve this request (asking who the caller is, or a resolver's
+        # read): the router answers 503 (router.py).
+        self.unavailable = unavailable
 
 
 async def context_getter(request: Request) -> GraphQLContext:
-    """401/403 as problem+json before any GraphQL runs: an anonymous caller learns nothing."""
+    """401/403 as problem+json before any GraphQL runs: an anonymous caller learns nothing. A
+    database outage while checking the caller (their account's standing) is answered 503."""
     services = services_of(request)
     read = getattr(request.app.state, "read_models", None)
     if read is None:
         read = request.app.state.read_models = ReadModels.on(services)
     if _ide_page(request, services):
         return GraphQLContext(services, None, ReadScope(nothing=True), read, services.clock())
-    principal = authenticate(request)
+    try:
+        principal = authenticate(request)
+    except Exception as error:
+        if not is_database_unavailable(error):
+            raise
+        services.availability.refused(error)  # logged once per outage, not per request
+        return GraphQLContext(services, None, ReadScope(nothing=True), read, services.clock(), unavailable=error)
     return GraphQLContext(services, principal, read_scope(principal), read, services.clock())
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
 from datetime import date
 from enum import Enum
 from typing import Annotated, Any
@@ -161,8 +162,16 @@ class Drilldown:
         page = self.results[key]["enterprises"]
         edges = [DrilldownEnterpriseEdge(cursor=encode_cursor("enterprise", item["credit_code"]),
                                          node=DrilldownEnterprise.of(item)) for item in page["items"]]
-        end = encode_cursor("enterprise", page["end_cursor"]) if page["end_cursor"] else None
-        return DrilldownEnterpriseConnection(edges=edges, page_info=PageInfo(has_next_page=page["has_next"], end_cursor=end))
+
+        async def head() -> str | None:
+            first_key = (1, None, key[2])
+            if first_key not in self.results:
+                self.results[first_key] = await _drilldown(info.context, self.region_code, self.industry, self.period,
+                                                           first_key)
+            items = self.results[first_key]["enterprises"]["items"]
+            return items[0]["credit_code"] if items else None
+
+        return DrilldownEnterpriseConnection(edges=edges, page_info=page_info("enterprise", page, "credit_code", key[1], head))
 
 
 async def _drilldown(context: GraphQLContext, region_code: str, industry: str | None, period: Period, key: PageKey) -> dict:
@@ -254,10 +263,16 @@ class Query:
         filter: RiskFilter | None = None,  # noqa: A002
     ) -> RiskConnection:
         context = info.context
-        page = await read(context.read.registers.risks, first=page_size(first), after=decode_cursor("risk", after),
-                          scope=context.scope, **_register_filters(context, filter))
+        filters = _register_filters(context, filter)
+        key = decode_cursor("risk", after)
+
+        async def fetch(size: int, after_key: str | None) -> dict[str, Any]:
+            return await read(context.read.registers.risks, first=size, after=after_key, scope=context.scope, **filters)
+
+        page = await fetch(page_size(first), key)
         edges = [RiskEdge(cursor=encode_cursor("risk", row["risk_id"]), node=Risk.of(row)) for row in page["items"]]
-        return RiskConnection(as_of_position=page["as_of_position"], edges=edges, page_info=_page_info("risk", page))
+        return RiskConnection(as_of_position=page["as_of_position"], edges=edges,
+                              page_info=page_info("risk", page, "risk_id", key, _head(fetch, "risk_id")))
 
     @strawberry.field(description="hazards in your scope, by id; overdue as of now")
     async def hazards(
@@ -268,12 +283,43 @@ class Query:
         filters = _register_filters(context, filter)
         if filter is not None:
             filters["overdue"] = filter.overdue
-        page = await read(context.read.registers.hazards, context.now, first=page_size(first),
-                          after=decode_cursor("hazard", after), scope=context.scope, **filters)
+        key = decode_cursor("hazard", after)
+
+        async def fetch(size: int, after_key: str | None) -> dict[str, Any]:
+            return await read(context.read.registers.hazards, context.now, first=size, after=after_key,
+                              scope=context.scope, **filters)
+
+        page = await fetch(page_size(first), key)
         edges = [HazardEdge(cursor=encode_cursor("hazard", row["hazard_id"]), node=Hazard.of(row)) for row in page["items"]]
-        return HazardConnection(as_of_position=page["as_of_position"], edges=edges, page_info=_page_info("hazard", page))
+        return HazardConnection(as_of_position=page["as_of_position"], edges=edges,
+                                page_info=page_info("hazard", page, "hazard_id", key, _head(fetch, "hazard_id")))
 
 
-def _page_info(kind: str, page: dict[str, Any]) -> PageInfo:
+# --- page info -------------------------------------------------------------------------------------
+
+
+def page_info(kind: str, page: dict[str, Any], column: str, after: str | None,
+              head: Callable[[], Awaitable[str | None]]) -> PageInfo:
+    """Relay's PageInfo for a keyset page. `head` reads the key of the connection's first item
+    (same filters and scope); it is only called when a client asks for `hasPreviousPage` after
+    giving `after`: items exist before `after` iff that first item is not this page's first (or
+    this page is empty and the connection is not)."""
+    items = page["items"]
+    start = encode_cursor(kind, items[0][column]) if items else None
     end = encode_cursor(kind, page["end_cursor"]) if page["end_cursor"] else None
-    return PageInfo(has_next_page=page["has_next"], end_cursor=end)
+
+    async def earlier() -> bool:
+        if after is None:
+            return False
+        first_of_all = await head()
+        return first_of_all is not None and (not items or first_of_all != items[0][column])
+
+    return PageInfo(has_next_page=page["has_next"], start_cursor=start, end_cursor=end, earlier=earlier)
+
+
+def _head(fetch: Callable[[int, str | None], Awaitable[dict[str, Any]]], column: str) -> Callable[[], Awaitable[str | None]]:
+    async def head() -> str | None:
+        items = (await fetch(1, None))["items"]
+        return items[0][column] if items else None
+
+    return head

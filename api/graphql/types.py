@@ -8,6 +8,7 @@ inspections) and the enterprise of a risk or hazard resolve through the request'
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -40,10 +41,17 @@ class Region:
         return cls(code=info["code"], name=info["name"], level=info["level"])
 
 
-@strawberry.type
+@strawberry.type(description="Relay cursor connections' page info (forward pagination: `first` and `after`)")
 class PageInfo:
     has_next_page: bool
-    end_cursor: str | None
+    end_cursor: str | None = strawberry.field(description="the last edge's cursor (null when there are no edges)")
+    start_cursor: str | None = strawberry.field(description="the first edge's cursor (null when there are no edges)")
+    earlier: strawberry.Private[Callable[[], Awaitable[bool]] | None]
+
+    @strawberry.field(description="true when `after` was given and the connection has items before it; false "
+                                  "without `after` (costs one more read, only when asked)")
+    async def has_previous_page(self) -> bool:
+        return await self.earlier() if self.earlier is not None else False
 
 
 @strawberry.type(description="风险管控措施")

@@ -15,6 +15,7 @@ a region, so a shared database would make them depend on other tests):
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -257,6 +258,51 @@ def test_risk_and_hazard_connections_filter_and_page(world: World) -> None:
     assert [e["node"]["enterprise"]["creditCode"] for e in only_luoyang] == [world.codes["LY1"]]
     overdue = world.data('{ hazards(filter: {overdue: true}) { edges { node { hazardCode overdue } } } }', world.admin)
     assert overdue["hazards"]["edges"] == [{"node": {"hazardCode": "H-001", "overdue": True}}]
+
+
+PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
+
+
+def test_page_info_has_the_relay_fields_for_forward_pagination(world: World) -> None:
+    query = f"""query R($f: RiskFilter, $after: String) {{ risks(first: 1, filter: $f, after: $after) {{
+        edges {{ cursor }} {PAGE_INFO} }} }}"""
+    first = world.data(query, world.admin, f={"level": 3})["risks"]
+    assert first["pageInfo"] == {"hasNextPage": True, "hasPreviousPage": False,
+                                 "startCursor": first["edges"][0]["cursor"], "endCursor": first["edges"][0]["cursor"]}
+    second = world.data(query, world.admin, f={"level": 3}, after=first["pageInfo"]["endCursor"])["risks"]
+    assert second["pageInfo"] == {"hasNextPage": False, "hasPreviousPage": True,
+                                  "startCursor": second["edges"][0]["cursor"], "endCursor": second["edges"][0]["cursor"]}
+    beyond = world.data(query, world.admin, f={"level": 3}, after=second["pageInfo"]["endCursor"])["risks"]
+    assert beyond == {"edges": [], "pageInfo": {"hasNextPage": False, "hasPreviousPage": True,
+                                                "startCursor": None, "endCursor": None}}
+    # A cursor before every item: `after` was given, but nothing precedes the page.
+    before_all = base64.urlsafe_b64encode(b"risk:0").decode()
+    again = world.data(query, world.admin, f={"level": 3}, after=before_all)["risks"]
+    assert again["pageInfo"]["hasPreviousPage"] is False and again["edges"] == first["edges"]
+    # Another filter's cursor: nothing of this filter precedes it.
+    luoyang = world.data(query, world.admin, f={"regionCode": "410300"}, after=before_all)["risks"]
+    assert luoyang["pageInfo"]["hasPreviousPage"] is False
+
+
+def test_every_connection_has_start_cursor_and_has_previous_page(world: World) -> None:
+    hazards = world.data(f"{{ hazards(first: 1) {{ edges {{ cursor }} {PAGE_INFO} }} }}", world.admin)["hazards"]
+    assert hazards["pageInfo"]["startCursor"] == hazards["edges"][0]["cursor"]
+    assert hazards["pageInfo"]["hasPreviousPage"] is False
+    after = world.data(f'{{ hazards(first: 1, after: "{hazards["pageInfo"]["endCursor"]}") {{ {PAGE_INFO} }} }}',
+                       world.admin)["hazards"]
+    assert after["pageInfo"]["hasPreviousPage"] is True and after["pageInfo"]["startCursor"] is None
+    pages, cursor = [], None
+    for _ in range(5):
+        page = world.data(f"""query D($after: String) {{ drilldown(regionCode: "410000", from: "2026-11-01",
+            to: "2026-11-20") {{ enterprises(first: 2, after: $after) {{ edges {{ cursor }} {PAGE_INFO} }} }} }}""",
+                          world.admin, after=cursor)["drilldown"]["enterprises"]
+        pages.append(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        cursor = page["pageInfo"]["endCursor"]
+    assert [p["pageInfo"]["hasPreviousPage"] for p in pages] == [False, True]
+    assert all(p["pageInfo"]["startCursor"] == p["edges"][0]["cursor"] for p in pages)
+    assert all(p["pageInfo"]["endCursor"] == p["edges"][-1]["cursor"] for p in pages)
 
 
 # --- authorization -----------------------------------------------------------------------------------
