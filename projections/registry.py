@@ -6,7 +6,9 @@ from projections.activity.projection import ActivityProjection
 from projections.analytics.projection import DrilldownProjection
 from projections.base import Projection
 from projections.register.projection import RegisterProjection
+from projections.supervision.reminders import RemindersProjection
+from projections.supervision.scan_facts import ScanFactsProjection
 
 
 def all_projections() -> list[Projection]:
-    return [RegisterProjection(), ActivityProjection(), DrilldownProjection()]
+    return [RegisterProjection(), ActivityProjection(), DrilldownProjection(), ScanFactsProjection(), RemindersProjection()]

@@ -55,6 +55,7 @@ class Reminder(LedgerAggregate):
         self.escalations: list[dict[str, Any]] = []
         self.messages: dict[str, dict[str, str]] = {m["message_id"]: dict(m) for m in messages}
         self.deliveries: dict[str, str] = {}  # message id -> latest result
+        self.read: dict[str, str] = {}  # in-app message id -> who read it
         self.resolution: dict[str, Any] | None = None
         self.registration = {"credit_code": credit_code, "kind": kind, "cycle_key": cycle_key}
 
@@ -114,6 +115,23 @@ class Reminder(LedgerAggregate):
     def undelivered(self) -> list[dict[str, str]]:
         """Due messages without a final result: what a dispatcher still has to send."""
         return [m for mid, m in self.messages.items() if self.deliveries.get(mid) not in FINAL_RESULTS]
+
+    # -- in-app messages ----------------------------------------------------------------------------
+
+    def mark_read(self, message_id: str, reader: str, at: datetime, meta: Meta) -> bool:
+        """An in-app message was read; False (no event) when it already was. A read is an event,
+        not a flag in a read model, so a rebuilt inbox keeps it."""
+        message = self.messages.get(message_id)
+        if message is None or message["channel"] != "inapp":
+            raise CommandRefused(f"reminder {self.id} has no in-app message {message_id}")
+        if message_id in self.read:
+            return False
+        self._message_read(message_id=message_id, reader=reader, at=at, meta=meta)
+        return True
+
+    @event("MessageRead")
+    def _message_read(self, message_id: str, reader: str, at: datetime, meta: Meta) -> None:
+        self.read[message_id] = reader
 
     # -- end ----------------------------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Read models of the supervision half: the reminder scan's facts, reminders, the outbox, inboxes."""
