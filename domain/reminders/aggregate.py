@@ -102,8 +102,8 @@ class Reminder(LedgerAggregate):
         if result not in DELIVERY_RESULTS:
             raise CommandRefused(f"unknown delivery result {result!r}")
         previous = self.deliveries.get(message_id)
-        if previous in FINAL_RESULTS or previous == result:
-            return False
+        if previous in FINAL_RESULTS or (previous == result and result != "retrying"):
+            return False  # each retry is an attempt worth recording; a repeated hold is not
         self._delivery_recorded(message_id=message_id, result=result, detail=detail[:500], recipient=recipient, at=at,
                                 meta=meta)
         return True
