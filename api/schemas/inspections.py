@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from api.schemas.common import Accepted, MultiLineText, StandardModel
 
@@ -19,6 +19,13 @@ class InspectionAccepted(Accepted):
     inspection_id: str
 
 
-class InspectionView(InspectionRecord):
+class InspectionView(BaseModel):
+    """As stored, without the input rules (see risks.ControlMeasureView)."""
+
+    inspection_code: str
+    performed_at: AwareDatetime
+    scope: str
+    hazards_found: int
+    inspector: str
     inspection_id: str
     version: int

@@ -32,7 +32,22 @@ class InterfaceIn(StandardModel):
     response_schema: Annotated[str | None, MULTILINE] = Field(None, max_length=MAX_SCHEMA_CHARACTERS)
 
 
-class InterfaceView(InterfaceIn):
+class OperationView(BaseModel):
+    method: str
+    path: str
+
+
+class InterfaceView(BaseModel):
+    """As stored, without the input rules (see risks.ControlMeasureView)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    description: str = ""
+    version: str
+    operations: list[OperationView]
+    request_schema: str | None = None
+    response_schema: str | None = None
     status: Literal["published", "withdrawn"]
     version_in_ledger: int
 

@@ -34,6 +34,21 @@ class ControlMeasureIn(StandardModel):
     responsible_person: str = Field(min_length=1, max_length=50, description="责任人")
 
 
+class ControlMeasureView(BaseModel):
+    """A control measure as stored: views carry no input rules, so whatever the log holds
+    (written before a rule existed, or by another writer) can always be read back."""
+
+    description: str
+    control_level: str
+    department: str
+    responsible_person: str
+
+
+class AssessmentView(BaseModel):
+    method: str
+    score: float
+
+
 class RiskIdentification(StandardModel):
     risk_code: str = Field(min_length=1, max_length=64, description="风险编码 (unique per enterprise)")
     name: str = Field(min_length=1, max_length=200, description="风险点名称")
@@ -70,11 +85,11 @@ class RiskView(BaseModel):
     location: str
     hazard_factors: list[str]
     accident_types: list[str]
-    assessment: Assessment
+    assessment: AssessmentView
     inherent_level: LevelCode
     current_level: LevelCode
     current_level_label: str
-    control_measures: list[ControlMeasureIn]
+    control_measures: list[ControlMeasureView]
     identified_at: AwareDatetime
     level_changed_at: AwareDatetime
     status: Literal["valid", "invalidated"]
