@@ -17,6 +17,7 @@ from domain.shared.commands import CommandContext
 from domain.shared.meta import Channel, Meta
 from api.call_logging import CallLogMiddleware
 from api.graphql import graphql_router
+from projections import failures
 from projections.registry import all_projections
 from projections.tracking import read_rows
 from api.interfaces import declared_interfaces
@@ -65,10 +66,13 @@ def system_context(services: Services) -> CommandContext:
 
 
 def read_model_lag(engine: Engine, head: int) -> dict[str, dict[str, int]]:
-    """Each projection's position and how far it trails the log (empty before the first run)."""
+    """Each projection's position, how far it trails the log, and how many events its tables lack
+    because it set them aside (projections/failures.py); empty before the first run."""
     with engine.connect() as conn:
         rows = read_rows(conn, [p.name for p in all_projections()])
-    return {name: {"position": row.position, "lag": max(0, head - row.position)} for name, row in rows.items()}
+        failed = failures.counts(conn, rows)
+    return {name: {"position": row.position, "lag": max(0, head - row.position), "failed_events": failed[name]}
+            for name, row in rows.items()}
 
 
 def create_app(services: Services) -> FastAPI:

@@ -23,7 +23,7 @@ from domain.ledger import Ledger
 from domain.risks.assessment import AssessmentBands
 from domain.services import LedgerServices, ledger_services
 from domain.shared.time import Clock
-from projections.schema import tracking
+from projections.schema import create_bookkeeping
 from schedulers.projection_worker import ProjectionWorker
 
 
@@ -102,7 +102,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
     ledger = Ledger(env=settings.eventsourcing_env())
     engine: Engine = ledger.recorder.datastore.engine  # type: ignore[attr-defined]
     metadata.create_all(engine, checkfirst=True)
-    tracking.create(engine, checkfirst=True)  # read-model positions: health and GraphQL read it from the start
+    create_bookkeeping(engine)  # read-model positions and failures: health and GraphQL read them from the start
     if engine.dialect.name == "sqlite":
         # WAL before any background thread opens its own connection: the store switches lazily on
         # its first transaction, and that switch failed ("database is locked") when the projection

@@ -42,6 +42,24 @@ class _Stored(NamedTuple):
     state: bytes
 
 
+@dataclass(frozen=True)
+class Undecodable:
+    """Stands for an event the mapper could not decode, when reading tolerantly (the failure
+    policy, projections/failures.py, records it instead of applying it)."""
+
+    error: Exception
+
+
+def _tolerant(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def attempt(stored: Any) -> Any:
+        try:
+            return decode(stored)
+        except Exception as error:  # noqa: BLE001 - kept for the caller to record
+            return Undecodable(error)
+
+    return attempt
+
+
 class LogReader:
     """Reads the notification log and decodes it with the ledger's own mapper.
 
@@ -74,11 +92,13 @@ class LogReader:
         return found
 
     def read(
-        self, start: int, stop: int, limit: int, topics: Sequence[str], omit: frozenset[str] = frozenset()
+        self, start: int, stop: int, limit: int, topics: Sequence[str], omit: frozenset[str] = frozenset(),
+        *, tolerant: bool = False,
     ) -> Decoded:
         """Events with start < position <= stop (of `topics`, if any), at most `limit`, decoded
-        (without the attributes in `omit`, see projections/decoding.py)."""
-        decode = self.decoder(omit)
+        (without the attributes in `omit`, see projections/decoding.py). `tolerant`: an event that
+        cannot be decoded is returned as `Undecodable` instead of failing the read."""
+        decode = _tolerant(self.decoder(omit)) if tolerant else self.decoder(omit)
         if self._table is None:
             notes = self._recorder.select_notifications(
                 start=start, limit=limit, stop=stop, topics=topics, inclusive_of_start=False

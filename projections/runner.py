@@ -28,6 +28,11 @@ it (position, version, generation). Queries resolve the generation from the trac
 swap is atomic for them; the old tables are dropped after the commit (queries retry once if a
 table vanished under them). `ensure_current()` rebuilds every projection whose version in code
 is newer than the version that built its live tables.
+
+Poison events. Rows are made storable before they are written (projections/storable.py), and an
+event a projection still cannot apply is retried, then set aside for that projection alone and
+recorded (projections/failures.py, the policy; `_catch_up` and `_set_aside` here), so the others
+and the events after it are applied.
 """
 
 from __future__ import annotations
@@ -37,24 +42,27 @@ import threading
 import time
 from collections.abc import Callable, Generator, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import create_engine, delete, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from projections import failures
 from projections.base import Projection
 from projections.pipeline import Pipeline, shorter_switch_interval
 from projections.reading import (
     Batch,
     Decoded,
     LogReader,
+    Undecodable,
     fewer_collections,
     read_ahead,
     read_in_turn,
 )
 from projections.registry import all_projections
-from projections.schema import generation_metadata, generation_tables, tracking
+from projections.schema import create_bookkeeping, generation_metadata, generation_tables, tracking
 from projections.store import DEFAULT_CACHE_ROWS, RowCache, Store
 from projections.tracking import REBUILD_SUFFIX, TrackingRow, read_rows, rebuild_name
 
@@ -64,6 +72,8 @@ MAX_WINDOW = 1_000_000  # ids one read may span (sparse topics); see _reader
 FILLFACTOR = 80
 Progress = Callable[[int, int], None]  # (position, head)
 Reading = tuple[Sequence[str], frozenset[str]]  # (topics, event attributes left undecoded)
+SET_ASIDE_AFTER = 3  # attempts failing because of the events before they are set aside (projections/failures.py)
+RETRY_DELAY = 0.5  # seconds before the second attempt, doubling
 
 
 def _unread(projections: Sequence[Projection]) -> frozenset[str]:
@@ -75,6 +85,7 @@ def _create_generation(conn: Connection, projection: Projection, generation: int
     """Fresh tables for a generation (dropping leftovers of a crash before its row existed)."""
     metadata = generation_metadata(projection.tables, generation)
     metadata.drop_all(conn, checkfirst=True)
+    failures.forget(conn, projection.name, [generation])
     metadata.create_all(conn)
     if conn.dialect.name == "postgresql":
         # Room on each page for the new version of an updated row: PostgreSQL can then update in
@@ -94,6 +105,14 @@ def projection_engine(ledger: Any) -> Engine:
     return create_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=True)
 
 
+@dataclass
+class _Tally:
+    """What a catch-up did so far (kept across its attempts)."""
+
+    applied: int = 0
+    before: dict[str, int] | None = None  # positions when it started
+
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -105,6 +124,8 @@ class ProjectionRunner:
         read_ahead: bool = False,
         pipelined: bool | None = None,
         cache_rows: int = DEFAULT_CACHE_ROWS,
+        set_aside_after: int | None = SET_ASIDE_AFTER,
+        retry_delay: float = RETRY_DELAY,
     ) -> None:
         self._recorder = ledger.recorder
         self._mapper = ledger.mapper
@@ -123,7 +144,11 @@ class ProjectionRunner:
         self.restarts = 0  # batches given up because another runner moved a position first (or a reset)
         self._rates: dict[str, float] = {}
         self._warned: set[str] = set()
-        tracking.create(self.engine, checkfirst=True)
+        # None: an event a projection cannot apply stops the catch-up (raised), as before the policy
+        self.set_aside_after = None if set_aside_after is None else max(1, set_aside_after)
+        self.retry_delay = retry_delay
+        self.set_aside = 0  # events set aside by this runner (projections/failures.py)
+        create_bookkeeping(self.engine)
 
     def close(self) -> None:
         if self._own_engine and self.engine is not self._recorder.datastore.engine:
@@ -164,37 +189,56 @@ class ProjectionRunner:
         names = [name for name, _ in targets]
         topics = sorted({t for _, p in targets for t in p.topics})
         omit = _unread([p for _, p in targets])
-        applied, started, before = 0, time.perf_counter(), None
+        tally = _Tally()
+        started, attempt = time.perf_counter(), 0
         with fewer_collections(), (shorter_switch_interval() if self._pipelined else nullcontext()):
-            applied, before = self._catch_up_loop(targets, names, (topics, omit), stop, progress)
-        self._note_rate(targets, before, time.perf_counter() - started)
-        return applied
+            while True:
+                try:
+                    self._catch_up_loop(targets, names, (topics, omit), stop, progress, tally)
+                    break
+                except Exception as error:
+                    if self.set_aside_after is None or not failures.event_at_fault(error):
+                        raise  # the database's: the caller (the worker) retries with backoff
+                    attempt += 1
+                    if attempt < self.set_aside_after:
+                        delay = self.retry_delay * 2 ** (attempt - 1)
+                        log.warning("projections %s: catch-up failed (%s); attempt %d of %d in %.1f s",
+                                    ", ".join(names), failures.describe(error), attempt + 1, self.set_aside_after,
+                                    delay)
+                        if stop is not None and stop.wait(delay):
+                            break
+                        if stop is None:
+                            time.sleep(delay)
+                        continue
+                    tally.applied += self._set_aside(targets, attempt)
+                    attempt = 0
+        self._note_rate(targets, tally.before, time.perf_counter() - started)
+        return tally.applied
 
     def _catch_up_loop(
         self, targets: list[tuple[str, Projection]], names: list[str], reading: Reading,
-        stop: threading.Event | None, progress: Progress | None,
-    ) -> tuple[int, dict[str, int] | None]:
-        applied, before = 0, None
+        stop: threading.Event | None, progress: Progress | None, tally: _Tally,
+    ) -> None:
         while stop is None or not stop.is_set():
             with self.engine.connect() as conn:
                 peek = read_rows(conn, names)
             if not peek:
                 break
-            before = before or {n: r.position for n, r in peek.items()}
+            tally.before = tally.before or {n: r.position for n, r in peek.items()}
             batches = self._batches(min(r.position for r in peek.values()), reading, stop)
             pipeline = Pipeline(self.engine, targets, peek, self._cache, self._current) if self._pipelined else None
             restart = False
             try:
                 for batch in batches:
                     n, restart = pipeline.apply(batch) if pipeline else self._apply_batch(targets, names, batch)
-                    applied += n
+                    tally.applied += n
                     if progress is not None:
                         progress(batch.end, batch.head)
                     if restart:
                         break  # another runner moved a position, or it was moved back by hand: read again
                 if pipeline is not None:
                     n, conflict = pipeline.finish()
-                    applied, restart = applied + n, restart or conflict
+                    tally.applied, restart = tally.applied + n, restart or conflict
             except BaseException:
                 if pipeline is not None:
                     pipeline.abandon()
@@ -204,7 +248,66 @@ class ProjectionRunner:
             if not restart:
                 break
             self.restarts += 1
-        return applied, before
+
+    # --- poison events (projections/failures.py) -------------------------------------------------
+
+    def _set_aside(self, targets: list[tuple[str, Projection]], attempts: int) -> int:
+        """Apply each target's next batch on its own, skipping (and recording) the events it fails
+        on alone. Returns the events applied."""
+        return sum(self._isolate(name, projection, attempts) for name, projection in targets)
+
+    def _isolate(self, name: str, projection: Projection, attempts: int) -> int:
+        self._cache(name).clear()  # the failed attempts may have changed cached rows
+        topics = set(projection.topics)
+        with self.engine.begin() as conn:
+            row = read_rows(conn, [name], lock=True).get(name)
+            if row is None or not self._current(projection, row):
+                return 0
+            decoded, end, _ = self._read(row.position, (projection.topics, _unread([projection])), MAX_WINDOW,
+                                         tolerant=True)
+            if end <= row.position:
+                return 0
+            events = [(pos, topic, event) for pos, topic, event in decoded if topic in topics]
+            for pos, topic, event in events:
+                if isinstance(event, Undecodable):
+                    self._skip(conn, name, row, pos, topic, event.error, attempts)
+            decodable = [item for item in events if not isinstance(item[2], Undecodable)]
+            tables = generation_tables(projection.tables, row.generation)
+            applied = self._apply_parts(conn, name, projection, row, tables, decodable, attempts)
+            conn.execute(update(tracking).where(tracking.c.name == name).values(position=end))
+        return applied
+
+    def _apply_parts(
+        self, conn: Connection, name: str, projection: Projection, row: TrackingRow, tables: dict[str, Any],
+        events: Decoded, attempts: int,
+    ) -> int:
+        """Apply `events` in a savepoint; if they fail, halves in turn, down to single events that
+        are skipped (bisection: a few savepoints for one bad event among thousands)."""
+        if not events:
+            return 0
+        try:
+            with conn.begin_nested():
+                projection.apply(Store(conn), tables, [(pos, event) for pos, _, event in events])
+            return len(events)
+        except Exception as error:
+            if not failures.event_at_fault(error):
+                raise
+            if len(events) == 1:
+                pos, topic, _ = events[0]
+                self._skip(conn, name, row, pos, topic, error, attempts)
+                return 0
+        middle = len(events) // 2
+        return (self._apply_parts(conn, name, projection, row, tables, events[:middle], attempts)
+                + self._apply_parts(conn, name, projection, row, tables, events[middle:], attempts))
+
+    def _skip(
+        self, conn: Connection, name: str, row: TrackingRow, position: int, topic: str, error: BaseException,
+        attempts: int,
+    ) -> None:
+        failures.record(conn, name, row.generation, position, topic, error)
+        self.set_aside += 1
+        log.error("projection %s: event %d (%s) set aside after %d attempts: %s",
+                  name, position, topic, attempts, failures.describe(error))
 
     def _batches(self, start: int, reading: Reading, stop: threading.Event | None) -> Generator[Batch, None, None]:
         """Batches from `start` until the head seen by the last read (read ahead in a thread on
@@ -270,15 +373,16 @@ class ProjectionRunner:
 
         return read
 
-    def _read(self, start: int, reading: Reading, window: int) -> tuple[Decoded, int, int]:
+    def _read(self, start: int, reading: Reading, window: int, *, tolerant: bool = False) -> tuple[Decoded, int, int]:
         """Up to `batch_size` events of the topics after `start` within `window` ids, decoded
-        without the attributes none of the projections reads: (events, end, head)."""
+        without the attributes none of the projections reads: (events, end, head). `tolerant`:
+        an undecodable event comes as `Undecodable` (projections/reading.py)."""
         topics, omit = reading
         head = self._log.head()
         if head <= start:
             return [], start, head
         stop = min(head, start + window)
-        decoded = self._log.read(start, stop, self.batch_size, topics, omit)
+        decoded = self._log.read(start, stop, self.batch_size, topics, omit, tolerant=tolerant)
         end = decoded[-1][0] if len(decoded) >= self.batch_size else stop
         return decoded, end, head
 
@@ -299,6 +403,8 @@ class ProjectionRunner:
         head = self._recorder.max_notification_id() or 0
         with self.engine.connect() as conn:
             rows = {r.name: r for r in conn.execute(select(tracking))}
+            live = {name: TrackingRow(r.name, r.version, r.position, r.generation) for name, r in rows.items()}
+            failed = failures.counts(conn, live)
         result = []
         for name, projection in self.projections.items():
             row, build = rows.get(name), rows.get(rebuild_name(name))
@@ -308,7 +414,7 @@ class ProjectionRunner:
                 "position": position, "head": head, "lag": head - position,
                 "generation": row.generation if row else None,
                 "rebuilding": None if build is None else {"position": build.position, "generation": build.generation},
-                "events_per_s": self._rates.get(name),
+                "events_per_s": self._rates.get(name), "failed_events": failed.get(name, 0),
             })
         return result
 
@@ -396,6 +502,7 @@ class ProjectionRunner:
             if existing is not None:
                 conn.execute(delete(tracking).where(tracking.c.name == build))
                 generation_metadata(projection.tables, existing.generation).drop_all(conn, checkfirst=True)
+                failures.forget(conn, projection.name, [existing.generation])
             generation = max(row.generation for row in rows.values()) + 1
             self._insert_row(conn, build, projection.version, generation)
             _create_generation(conn, projection, generation)
@@ -422,6 +529,8 @@ class ProjectionRunner:
         for table in reversed(generation_metadata(projection.tables, generation).sorted_tables):
             with self.engine.begin() as conn:
                 table.drop(conn, checkfirst=True)
+        with self.engine.begin() as conn:
+            failures.forget(conn, projection.name, [generation])
 
     def drop_orphans(self) -> list[str]:
         """Drop generation tables no tracking row points at (left by a crash after a swap)."""
@@ -433,6 +542,9 @@ class ProjectionRunner:
         dropped = []
         for projection in self.projections.values():
             used = {g for n, g in rows if n in (projection.name, rebuild_name(projection.name))}
+            if used:
+                with self.engine.begin() as conn:
+                    failures.forget(conn, projection.name, keep=used)
             for template in projection.tables:
                 prefix = template.name + "_g"
                 for table_name in sorted(existing):

@@ -85,6 +85,26 @@ tracking = Table(
     Column("generation", Integer, nullable=False),
 )
 
+# Events a projection could not apply and skipped (projections/failures.py), per projection, table
+# generation (the tables that lack the event) and log position.
+failures = Table(
+    "projection_failures",
+    metadata,
+    Column("projection", String(100), primary_key=True),
+    Column("generation", Integer, primary_key=True),
+    Column("position", BigInteger, primary_key=True),
+    Column("topic", Text, nullable=False),
+    Column("error", Text, nullable=False),  # "KeyError: 9 (projections/register/fold.py:214 in risk_identified)"
+    Column("recorded_at", UtcDateTime(), nullable=False),
+)
+
+
+def create_bookkeeping(engine: Any) -> None:
+    """The tracking and failure tables (no generations), if missing."""
+    for table in (tracking, failures):
+        table.create(engine, checkfirst=True)
+
+
 # --- templates (copied per generation) ------------------------------------------------------------
 
 enterprises = Table(

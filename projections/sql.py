@@ -13,6 +13,10 @@ a parse and a cast per value, ~100 µs per row of the enterprise register). SQLA
 executemany sends an upsert once per row (sqlalchemy#13130) and its per-row parameter processing
 cost more than the database did. SQLite runs in-process, where SQLAlchemy Core executemany is
 cheap enough, and its DateTime storage format is kept by using it.
+
+Every write makes its rows storable first, on both paths (projections/storable.py: NUL and lone
+surrogates become U+FFFD, text is cut to its column's length), so no event's content can make a
+write fail.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sqlalchemy import JSON, Date, DateTime, Float, Integer, String, Table, Text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from projections import storable
 from projections.decoding import orjson
 
 # Business dates are Chinese dates. China has kept UTC+8 without daylight saving since 1991, so a
@@ -185,7 +190,7 @@ def prepare_insert_ignore(table: Table, rows: Sequence[Mapping[str, Any]]) -> Wr
 def insert_new(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert rows known not to exist yet (the batch looked for them and did not find them)."""
     if rows and not _pg(conn):
-        conn.execute(sqlite.insert(table), list(rows))
+        conn.execute(sqlite.insert(table), storable.rows(table, rows))
     elif rows:
         run_writes(conn, [prepare_insert_new(table, rows)])
 
@@ -209,7 +214,7 @@ def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *,
             c.name: (table.c[c.name] + stmt.excluded[c.name]) if c.name in add else stmt.excluded[c.name]
             for c in table.columns if c.name not in keys
         }
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes), list(rows))
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes), storable.rows(table, rows))
     elif rows:
         run_writes(conn, [prepare_upsert(table, rows, add=add)])
 
@@ -218,7 +223,7 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[Mapping[str, An
     """Insert rows whose key is not there yet (write-once rows)."""
     if rows and not _pg(conn):
         keys = [c.name for c in table.primary_key.columns]
-        conn.execute(sqlite.insert(table).on_conflict_do_nothing(index_elements=keys), list(rows))
+        conn.execute(sqlite.insert(table).on_conflict_do_nothing(index_elements=keys), storable.rows(table, rows))
     elif rows:
         run_writes(conn, [prepare_insert_ignore(table, rows)])
 
@@ -226,11 +231,12 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[Mapping[str, An
 # --- PostgreSQL: COPY, and staging tables ---------------------------------------------------------
 
 def _copy_text(table: Table, rows: Sequence[Mapping[str, Any]]) -> str:
-    """Rows (dicts with every column of `table`) in COPY's text format."""
+    """Rows (dicts with every column of `table`) in COPY's text format, made storable (text cut to
+    length by `_copy_line`, NUL and lone surrogates replaced here in one pass over the whole)."""
     line = _copy_line(table)
     lines = [line(row) for row in rows]
     lines.append("")
-    return "\n".join(lines)
+    return storable.copy_text("\n".join(lines))
 
 
 def _staged(table: Table, rows: Sequence[Mapping[str, Any]], statement: Callable[[str], str]) -> Write:
@@ -274,12 +280,21 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # on
 
 
 def _json(value: Any) -> str:
+    encoded = _encode_json(value)
+    if storable.escaped_nul(encoded):  # an escaped NUL: PostgreSQL's JSON operators refuse it
+        encoded = _encode_json(storable.json_value(value))
+    return _text(encoded)
+
+
+def _encode_json(value: Any) -> str:
+    """JSON text; a lone surrogate stays a raw character here (orjson refuses it, the standard
+    encoder keeps it) and is replaced with the rest of the COPY text (storable.copy_text)."""
     if orjson is not None:  # same JSON text for the plain values read models hold, ~10x faster
         try:
-            return _text(orjson.dumps(value).decode())
+            return orjson.dumps(value).decode()
         except TypeError:
-            pass  # what orjson does not take (non-str keys, ...): the standard encoder decides
-    return _text(_JSON(value))
+            pass  # what orjson does not take (non-str keys, surrogates, ...): the standard encoder decides
+    return _JSON(value)
 
 
 def _iso(value: date) -> str:
@@ -328,7 +343,7 @@ def _copy_line(table: Table) -> Callable[[Mapping[str, Any]], str]:
     The same formats as `_copy_formats`, but one expression per column in one function: the
     generic loop (zip, a call and a None test per value) cost more than the values themselves.
     Only nullable columns test for None; None in a NOT NULL column fails loudly, as it would in
-    the database.
+    the database. Text is cut to its column's length (slicing a shorter str returns it as is).
     """
     names, formats = _copy_formats(table)
     helpers = {_json: "_json", _iso: "_iso", _number: "_number", _text: "_text", _int_array: "_int_array"}
@@ -336,6 +351,9 @@ def _copy_line(table: Table) -> Callable[[Mapping[str, Any]], str]:
     inline = {_iso: "{}.isoformat()", _number: "repr({})"}  # the helpers' bodies, without a call
     for i, (name, fmt) in enumerate(zip(names, formats, strict=True)):
         write = inline.get(fmt, helpers[fmt] + "({})")
+        length = storable.column_length(table, name) if fmt is _text else None
+        if length is not None:
+            write = f"_text({{}}[:{length}])"
         if table.c[name].nullable:
             fields.append(f"('\\\\N' if (v{i} := row[{name!r}]) is None else {write.format(f'v{i}')})")
         else:

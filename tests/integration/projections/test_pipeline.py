@@ -106,7 +106,8 @@ def test_a_write_failing_in_the_writer_thread_surfaces_and_commits_nothing_of_it
     registrations = [n.id for n in pg_only_ledger.recorder.select_notifications(start=1, limit=10_000)
                      if n.topic == get_topic(Enterprise.Registered)]
     projection = _CollidingKeys(collide_at=registrations[len(registrations) // 2])
-    runner = ProjectionRunner(pg_only_ledger, [projection], batch_size=5, pipelined=True)
+    # Without the failure policy (projections/failures.py), which would set the colliding events aside.
+    runner = ProjectionRunner(pg_only_ledger, [projection], batch_size=5, pipelined=True, set_aside_after=None)
     try:
         with pytest.raises(UniqueViolation):
             runner.catch_up()
