@@ -28,6 +28,7 @@ router = APIRouter(prefix="/call-logs", tags=["call log (admin)"], responses=PRO
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SPOOL_BYTES = 8 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
+MAX_ID = 2**63 - 1  # ids are BIGINT: a larger `after` is refused (422) instead of failing in the driver
 
 Since = Annotated[datetime | None, Query(description="from this time, inclusive (with a UTC offset)")]
 Until = Annotated[datetime | None, Query(description="before this time, exclusive (with a UTC offset)")]
@@ -61,7 +62,7 @@ FilterDep = Annotated[CallLogFilter, Depends(call_log_filter)]
 def search(
     _: AdminDep, services: ServicesDep, f: FilterDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    after: Annotated[int | None, Query(ge=1, description="next_after of the previous page")] = None,
+    after: Annotated[int | None, Query(ge=1, le=MAX_ID, description="next_after of the previous page")] = None,
 ) -> CallLogPage:
     """Logged calls matching the filters, newest first, paged by id (stable while new calls arrive)."""
     rows = services.call_log.query(f, limit + 1, after)
