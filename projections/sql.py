@@ -141,8 +141,8 @@ def run_writes(conn: Connection, writes: Iterable[Write | None]) -> None:
 def prepare_insert_new(table: Table, rows: Sequence[Mapping[str, Any]]) -> Write | None:
     if not rows:
         return None
-    target, names, text = table.name, _columns(c.name for c in table.columns), _copy_text(table, rows)
-    return lambda cursor: cursor.copy_expert(f'COPY "{target}" ({names}) FROM STDIN', io.StringIO(text))
+    target, names, data = table.name, _columns(c.name for c in table.columns), _copy_text(table, rows)
+    return lambda cursor: cursor.copy_expert(f'COPY "{target}" ({names}) FROM STDIN', _copy_file(cursor, data))
 
 
 def prepare_update_existing(table: Table, rows: Sequence[Mapping[str, Any]], *, add: Sequence[str] = ()) -> Write | None:
@@ -230,13 +230,22 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[Mapping[str, An
 
 # --- PostgreSQL: COPY, and staging tables ---------------------------------------------------------
 
-def _copy_text(table: Table, rows: Sequence[Mapping[str, Any]]) -> str:
-    """Rows (dicts with every column of `table`) in COPY's text format, made storable (text cut to
-    length by `_copy_line`, NUL and lone surrogates replaced here in one pass over the whole)."""
+def _copy_text(table: Table, rows: Sequence[Mapping[str, Any]]) -> bytes:
+    """Rows (dicts with every column of `table`) in COPY's text format, UTF-8 encoded and made
+    storable (text cut to length by `_copy_line`, NUL and lone surrogates replaced while encoding
+    the whole: psycopg2 would encode it anyway, so the check costs nothing extra)."""
     line = _copy_line(table)
     lines = [line(row) for row in rows]
     lines.append("")
-    return storable.copy_text("\n".join(lines))
+    return storable.copy_bytes("\n".join(lines))
+
+
+def _copy_file(cursor: Any, data: bytes) -> io.IOBase:
+    """What COPY reads: the UTF-8 bytes as they are, or as text on a connection with another
+    client encoding (psycopg2 then encodes it to that)."""
+    if cursor.connection.encoding in ("UTF8", "UNICODE"):
+        return io.BytesIO(data)
+    return io.StringIO(data.decode("utf-8"))
 
 
 def _staged(table: Table, rows: Sequence[Mapping[str, Any]], statement: Callable[[str], str]) -> Write:
@@ -250,14 +259,14 @@ def _staged(table: Table, rows: Sequence[Mapping[str, Any]], statement: Callable
     transaction stages the same table twice.
     """
     stage = f"stage_{table.name}"
-    text, names, sql = _copy_text(table, rows), _columns(c.name for c in table.columns), statement(stage)
+    data, names, sql = _copy_text(table, rows), _columns(c.name for c in table.columns), statement(stage)
 
     def write(cursor: Any) -> None:
         cursor.execute(
             f'CREATE TEMPORARY TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}") ON COMMIT DELETE ROWS; '
             f'DELETE FROM "{stage}"'
         )
-        cursor.copy_expert(f'COPY "{stage}" ({names}) FROM STDIN', io.StringIO(text))
+        cursor.copy_expert(f'COPY "{stage}" ({names}) FROM STDIN', _copy_file(cursor, data))
         cursor.execute(sql)
 
     return write
@@ -288,7 +297,7 @@ def _json(value: Any) -> str:
 
 def _encode_json(value: Any) -> str:
     """JSON text; a lone surrogate stays a raw character here (orjson refuses it, the standard
-    encoder keeps it) and is replaced with the rest of the COPY text (storable.copy_text)."""
+    encoder keeps it) and is replaced with the rest of the COPY text (storable.copy_bytes)."""
     if orjson is not None:  # same JSON text for the plain values read models hold, ~10x faster
         try:
             return orjson.dumps(value).decode()

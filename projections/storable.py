@@ -19,12 +19,13 @@ still cannot be written (a cut value colliding with another in a unique column, 
 raises) is the failure policy's business (projections/failures.py).
 
 Cheap on the hot path: PostgreSQL rows travel as one COPY text per table and batch, checked
-once as a whole (`copy_text`); JSON values are re-encoded only when their text shows an escaped
-NUL. SQLite rows (SQLAlchemy executemany) are checked value by value (`rows`).
+once as a whole while it is encoded (`copy_bytes`); JSON values are re-encoded only when their
+text shows an escaped NUL. SQLite rows (SQLAlchemy executemany) are checked value by value (`rows`).
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -35,6 +36,7 @@ from sqlalchemy.dialects import postgresql
 
 REPLACEMENT = "\ufffd"
 NUL = "\x00"
+_REPLACEMENT_UTF8 = REPLACEMENT.encode("utf-8")
 _SURROGATES = re.compile("[\ud800-\udfff]")  # in a str always lone: a valid pair decodes to one character
 
 
@@ -66,17 +68,26 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def copy_text(data: str) -> str:
-    """A whole COPY text with NUL and lone surrogates replaced (one scan each when clean; NUL is
-    no COPY escape, so a raw one can only come from a value)."""
-    if NUL in data:
-        data = data.replace(NUL, REPLACEMENT)
-    if not data.isascii():
-        try:
-            data.encode("utf-8")
-        except UnicodeEncodeError:
-            data = _SURROGATES.sub(REPLACEMENT, data)
-    return data
+def copy_bytes(data: str) -> bytes:
+    """A whole COPY text as UTF-8, with NUL and lone surrogates replaced: a surrogate is found by
+    the encoding itself, a NUL in the bytes (memchr; U+0000 is the only character whose UTF-8 holds
+    a zero byte, and NUL is no COPY escape, so it can only come from a value)."""
+    encoded = data.encode("utf-8", errors=_ERRORS)
+    if b"\x00" in encoded:
+        encoded = encoded.replace(b"\x00", _REPLACEMENT_UTF8)
+    return encoded
+
+
+def _replace_surrogates(error: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler: one U+FFFD per character that has no UTF-8 form (as bytes: the
+    UTF-8 encoder takes only ASCII from a handler's str)."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return _REPLACEMENT_UTF8 * (error.end - error.start), error.end
+
+
+_ERRORS = "ledger.projections.replace"
+codecs.register_error(_ERRORS, _replace_surrogates)
 
 
 def escaped_nul(encoded_json: str) -> bool:

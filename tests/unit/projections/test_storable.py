@@ -41,14 +41,15 @@ def test_rows_are_cut_to_their_columns_and_copied_only_when_changed() -> None:
 
 
 def test_copy_text_holds_no_nul_no_surrogate_and_text_cut_to_length() -> None:
+    assert storable.copy_bytes("a\x00\ud800\udc00b") == "a\ufffd\ufffd\ufffdb".encode()  # one for one
     row = {
         "risk_id": "r1", "enterprise_id": "e1", "risk_code": "R\x00", "name": "长" * 300, "location": "\ud800",
         "assessment_method": "lec", "assessment_score": 1.0, "inherent_level": 1, "level": 1, "status": "valid",
         "identified_at": None, "level_changed_at": None, "last_reported_at": None, "invalidated_at": None,
         "details": {"f": ["\x00", "\udc00"]}, "version": 1, "position": 1,
     }
-    text = _copy_text(risks, [row | {k: _now() for k in ("identified_at", "level_changed_at", "last_reported_at")}])
-    text.encode("utf-8")  # no lone surrogate left
+    data = _copy_text(risks, [row | {k: _now() for k in ("identified_at", "level_changed_at", "last_reported_at")}])
+    text = data.decode("utf-8")  # no lone surrogate left
     assert "\x00" not in text and "\\u0000" not in text
     fields = text.rstrip("\n").split("\t")
     assert fields[2] == "R\ufffd" and fields[3] == "长" * 200 and fields[4] == "\ufffd"
