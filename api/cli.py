@@ -7,6 +7,8 @@ import getpass
 import logging
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -94,15 +96,23 @@ def add_user(
         _fail(str(error))
     services = _services()
     spec = UserSpec(name, role, region, tuple(industry or ()), level, enterprise)
-    try:
+    with _refusal_fails(services):
         receipt = services.write.users.add(_cli_context(services), spec, password_hash)
+    typer.echo(f"user {name} ({role}) {'added' if receipt.position else 'already exists, unchanged'}")
+
+
+@contextmanager
+def _refusal_fails(services: Services) -> Iterator[None]:
+    """A command the domain refuses ends the CLI with its message and exit code 1; the services
+    are closed either way."""
+    try:
+        yield
     except InvalidValues as error:
         _fail("; ".join(str(e) for e in error.errors))
     except DomainError as error:
         _fail(str(error))
     finally:
         services.close()
-    typer.echo(f"user {name} ({role}) {'added' if receipt.position else 'already exists, unchanged'}")
 
 
 def _change_user(name: str, reason: str, change: str) -> None:
@@ -110,14 +120,8 @@ def _change_user(name: str, reason: str, change: str) -> None:
     services = _services()
     users = services.write.users
     apply = users.deactivate if change == "deactivate" else users.reactivate
-    try:
+    with _refusal_fails(services):
         apply(_cli_context(services), name.strip(), reason)
-    except InvalidValues as error:
-        _fail("; ".join(str(e) for e in error.errors))
-    except DomainError as error:
-        _fail(str(error))
-    finally:
-        services.close()
 
 
 @users_app.command("deactivate")

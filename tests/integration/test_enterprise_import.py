@@ -17,6 +17,7 @@ from api.enterprise_import import import_enterprises
 from api.settings import Settings
 from domain.shared.credit_code import credit_code_with_check_digit
 from tests.conftest import cli_context
+from tests.integration.test_cli import head
 from tests.support.postgres import _admin_engine, fresh_database
 
 HEADER = b"credit_code,name,region_code,industry,supervision_level,safety_officer_name,safety_officer_mobile,registered_at"
@@ -52,12 +53,6 @@ def counts(out: str) -> dict[str, int]:
     return {"read": read, "imported": imported, "unchanged": unchanged, "skipped": skipped, "rejected": rejected}
 
 
-def head(url: str) -> int:
-    services = bootstrap(Settings(database_url=url))
-    try:
-        return services.events.head()
-    finally:
-        services.close()
 
 
 def registered(url: str, credit_code: str) -> bool:

@@ -39,6 +39,17 @@ def ledger(ledger_url: str) -> Iterator[Ledger]:
 
 
 @pytest.fixture
+def runner(ledger: Ledger) -> Iterator["ProjectionRunner"]:
+    """A projection runner on the test's ledger with every projection's tables in place."""
+    from projections.runner import ProjectionRunner
+
+    built = ProjectionRunner(ledger)
+    built.ensure_current()
+    yield built
+    built.close()
+
+
+@pytest.fixture
 def services(ledger: Ledger) -> Iterator[LedgerServices]:
     with group_commit_services(ledger) as services:
         yield services

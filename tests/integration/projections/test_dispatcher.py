@@ -28,14 +28,6 @@ CST = timezone(timedelta(hours=8))
 DAYTIME = datetime(2026, 12, 1, 10, 0, tzinfo=CST)
 
 
-@pytest.fixture
-def runner(ledger: Ledger) -> Iterator[ProjectionRunner]:
-    built = ProjectionRunner(ledger)
-    built.ensure_current()
-    yield built
-    built.close()
-
-
 class CrashAfterSend:
     """Sends through the real gateway, then dies before the result can be recorded."""
 

@@ -97,7 +97,7 @@ def test_catch_up_is_idempotent(ledger: Ledger, services: LedgerServices) -> Non
         assert read_model(runner.engine) == before
         services.enterprises.register(scenario.ctx(), scenario.EnterpriseSpec(
             scenario.credit(99, "410185"), "后来企业", "410185", "machinery", "county", "张伟", "13800138000", scenario.T0))
-        assert runner.catch_up() == 2  # the registration, applied once by each reader (registers, drilldown)
+        assert runner.catch_up() == 3  # the registration, applied once by each reader (registers, drilldown, scan_facts)
         assert all(s["lag"] == 0 for s in runner.status())
     finally:
         runner.close()

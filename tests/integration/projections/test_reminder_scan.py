@@ -29,14 +29,6 @@ DIRECTORY = [SupervisorContact("dengfeng-chem", "410185", ("hazardous_chemicals"
              SupervisorContact("zhengzhou-city", "410100", (), None)]
 
 
-@pytest.fixture
-def runner(ledger: Ledger) -> Iterator[ProjectionRunner]:
-    built = ProjectionRunner(ledger)
-    built.ensure_current()
-    yield built
-    built.close()
-
-
 def scan(services: LedgerServices, runner: ProjectionRunner, at, *, dry_run: bool = False):  # noqa: ANN001, ANN201
     runner.catch_up()
     source = ReadModelScanSource(LiveTables(runner.engine), lambda: DIRECTORY)
