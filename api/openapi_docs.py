@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.openapi_examples import add_examples
+from api.openapi_responses import complete_responses
 from api.openapi_security import add_security
 
 ASSETS = "/docs-assets"
@@ -59,7 +60,7 @@ def install_api_docs(app: FastAPI) -> None:
 
 
 def published_document(generate: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
-    """FastAPI's generated document plus security schemes and examples, built once."""
+    """FastAPI's generated document plus security schemes, examples and the undeclared answers, built once."""
     lock = threading.Lock()
     built: list[dict[str, Any]] = []
 
@@ -69,6 +70,7 @@ def published_document(generate: Callable[[], dict[str, Any]]) -> Callable[[], d
                 finished = generate()
                 add_security(finished)
                 add_examples(finished)
+                complete_responses(finished)
                 built.append(finished)
         return built[0]
 

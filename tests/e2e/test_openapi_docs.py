@@ -57,6 +57,13 @@ def test_the_document_declares_session_and_client_credentials_schemes(client: Te
     assert paths["/api/v1/oauth/token"]["post"]["security"] == []
 
 
+def test_the_document_declares_the_answers_fastapi_leaves_out(client: TestClient) -> None:
+    create = client.get("/openapi.json").json()["paths"]["/api/v1/risks"]["post"]["responses"]
+    assert set(create["422"]["content"]) == {"application/problem+json"}  # what api/errors.py sends
+    assert create["200"]["content"] == create["201"]["content"]  # an identical repeat
+    assert {"400", "413", "429", "503"} <= set(create)
+
+
 def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [(method, path, operation) for path, methods in document["paths"].items()
             for method, operation in methods.items()]

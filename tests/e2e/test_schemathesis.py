@@ -1,6 +1,7 @@
 """A bounded schemathesis run over /openapi.json, as an administrator, an enterprise user and an
 enterprise system with a client token: a few generated requests per operation (the documented
-examples among them) must get no 5xx and answers that match the published schemas.
+examples among them) must get no 5xx, and answers whose status, media type and body are the ones
+the document declares.
 
 SQLite only and a handful of examples per operation, so the whole run stays well under two
 minutes. LEDGER_FUZZ_EXAMPLES=200 runs the same tests at a larger scale (docs/operations.md)."""
@@ -30,7 +31,9 @@ from tests.conftest import add_user, login
 from tests.e2e.helpers import client_token, register_enterprise
 from tests.support.clock import FakeClock
 
-CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.checks.response_schema_conformance]
+# No 5xx, and every answer documented: its status, its media type and its body's schema.
+CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.checks.status_code_conformance,
+          schemathesis.checks.content_type_conformance, schemathesis.checks.response_schema_conformance]
 BOUNDED = settings(max_examples=int(os.environ.get("LEDGER_FUZZ_EXAMPLES", "4")), deadline=None, derandomize=True, database=None,
                    suppress_health_check=list(HealthCheck))
 
