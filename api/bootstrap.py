@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +23,9 @@ from domain.risks.assessment import AssessmentBands
 from domain.services import LedgerServices, ledger_services
 from domain.shared.time import Clock
 from projections.schema import create_bookkeeping
+from adapters.nats.relay import run_relay_forever
+from api.runtime import Part, Runtime, ThreadPart
+from projections.runner import ProjectionRunner, projection_engine
 from schedulers.projection_worker import ProjectionWorker
 
 
@@ -49,57 +51,50 @@ class Services:
     limiter: RateLimiter
     user_gate: UserGate
 
-    projection_worker: ProjectionWorker | None = None
-    relay_thread: threading.Thread | None = None
-    relay_stop: threading.Event = field(default_factory=threading.Event)
     availability: AvailabilityMonitor = field(default_factory=AvailabilityMonitor)  # outages as requests see them
+    runtime: Runtime = field(default_factory=lambda: Runtime([]))
+
+    def new_projection_runner(self, batch_size: int | None = None) -> ProjectionRunner:
+        """A runner with an engine of its own on the ledger's database (for `ledger projections`)."""
+        return projection_runner(self.ledger, batch_size or self.settings.projection_batch_size)
 
     def start(self) -> None:
-        self.committer.start()
-        self.call_log.start()
-        if self.settings.nats_url:
-            self.start_relay()
-        if self.settings.projections == "background":
-            self.start_projections()
-
-    def start_projections(self) -> None:
-        """Keep the read models current in a background thread (one process of a deployment leads)."""
-        self.projection_worker = ProjectionWorker(
-            self.ledger, poll_interval=self.settings.projection_poll_seconds,
-            batch_size=self.settings.projection_batch_size,
-        )
-        self.projection_worker.start()
-
-    def start_relay(self) -> None:
-        """Publish every event to JetStream in a background thread. Safe in every worker: on
-        PostgreSQL only the one holding the relay's advisory lock publishes."""
-        from adapters.nats.relay import run_relay_forever
-
-        self.relay_stop.clear()
-        self.relay_thread = threading.Thread(
-            target=run_relay_forever, name="ledger-nats-relay", daemon=True,
-            args=(self.ledger, self.engine, self.settings.nats_url),
-            kwargs={"stop": self.relay_stop, "stream": self.settings.nats_stream,
-                    "subject_prefix": self.settings.nats_subject_prefix},
-        )
-        self.relay_thread.start()
+        """Start the background parts bootstrap chose (see api/runtime.py for the order)."""
+        self.runtime.start()
 
     def close(self) -> None:
-        """Drain pending commits first: nothing accepted is lost on a normal shutdown."""
-        self.call_log.stop()  # first: its queued entries are written while the engine is still open
-        self.committer.stop()
-        if self.projection_worker is not None:
-            self.projection_worker.stop()
-            self.projection_worker = None
-        if self.relay_thread is not None:
-            self.relay_stop.set()
-            self.relay_thread.join(timeout=30)
+        """Stop the background parts, each draining what it holds, then close the store."""
+        self.runtime.stop()
         self.ledger.close()
 
 
-def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
+def build_ledger(settings: Settings) -> Ledger:
+    """The one way a process opens the ledger (the store and its engine)."""
     settings.ensure_sqlite_directory()
-    ledger = Ledger(env=settings.eventsourcing_env())
+    return Ledger(env=settings.eventsourcing_env())
+
+
+def projection_runner(ledger: Ledger, batch_size: int) -> ProjectionRunner:
+    return ProjectionRunner(ledger, engine=projection_engine(ledger), owns_engine=True, batch_size=batch_size)
+
+
+def background_parts(settings: Settings, ledger: Ledger, engine: Engine, committer: GroupCommitter,
+                     call_log: CallLog) -> list[Part]:
+    """What runs beside the requests, in start order: the committer first (others write through
+    it), the call log, then the workers that follow the log."""
+    parts = [Part("group-commit", committer), Part("call-log", call_log)]
+    if settings.nats_url:
+        parts.append(Part("nats-relay", ThreadPart("ledger-nats-relay", lambda stop: run_relay_forever(
+            ledger, engine, settings.nats_url or "", stop=stop, stream=settings.nats_stream,
+            subject_prefix=settings.nats_subject_prefix))))
+    if settings.projections == "background":
+        runner = projection_runner(ledger, settings.projection_batch_size)
+        parts.append(Part("projections", ProjectionWorker(None, runner=runner, poll_interval=settings.projection_poll_seconds)))
+    return parts
+
+
+def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
+    ledger = build_ledger(settings)
     engine: Engine = ledger.recorder.datastore.engine  # type: ignore[attr-defined]
     metadata.create_all(engine, checkfirst=True)
     create_bookkeeping(engine)  # read-model positions and failures: health and GraphQL read them from the start
@@ -116,7 +111,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
         found = write.subscriptions.find(subscription_id)
         return found is not None and found.is_live
 
+    call_log = CallLog(engine)
     return Services(
+        runtime=Runtime(background_parts(settings, ledger, engine, committer, call_log)),
         availability=AvailabilityMonitor("api", database=settings.database_url).watch(engine),
         settings=settings,
         clock=clock or system_clock,
@@ -127,7 +124,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
         idempotency=IdempotencyStore(engine),
         tokens=TokenIssuer(key, timedelta(minutes=settings.token_lifetime_minutes)),
         events=EventReader(ledger),
-        call_log=CallLog(engine),
+        call_log=call_log,
         client_tokens=TokenIssuer(key, timedelta(minutes=settings.client_token_lifetime_minutes)),
         handover=SecretHandover(engine),
         gate=SubscriptionGate(is_live, settings.subscription_check_seconds),

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from api.bootstrap import bootstrap
 from api.settings import Settings
-from domain.ledger import Ledger
 from projections.parallel import catch_up_in_processes
 from projections.runner import ProjectionRunner
 from schedulers.projection_worker import ProjectionWorker
@@ -28,14 +28,14 @@ class UnknownProjection(ValueError):
 
 @contextmanager
 def _runner(settings: Settings, batch_size: int | None = None) -> Iterator[ProjectionRunner]:
-    settings.ensure_sqlite_directory()
-    ledger = Ledger(env=settings.eventsourcing_env())
-    runner = ProjectionRunner(ledger, batch_size=batch_size or settings.projection_batch_size)
+    """A runner from the composition root; this command runs no other background part."""
+    services = bootstrap(settings.model_copy(update={"projections": "off", "nats_url": None}))
+    runner = services.new_projection_runner(batch_size)
     try:
         yield runner
     finally:
         runner.close()
-        ledger.close()
+        services.close()
 
 
 def run_projections(settings: Settings, *, once: bool, processes: bool) -> None:

@@ -120,6 +120,7 @@ class ProjectionRunner:
         projections: Sequence[Projection] | None = None,
         *,
         engine: Engine | None = None,
+        owns_engine: bool | None = None,
         batch_size: int = 5000,
         read_ahead: bool = False,
         pipelined: bool | None = None,
@@ -130,7 +131,8 @@ class ProjectionRunner:
         self._recorder = ledger.recorder
         self._mapper = ledger.mapper
         self.projections: dict[str, Projection] = {p.name: p for p in (projections or all_projections())}
-        self._own_engine = engine is None
+        # Disposed on close when built here or handed over (bootstrap builds it and gives it away).
+        self._own_engine = engine is None if owns_engine is None else owns_engine
         self.engine = engine or projection_engine(ledger)
         self._log = LogReader(self._recorder, self._mapper, self.engine)
         self.batch_size = batch_size

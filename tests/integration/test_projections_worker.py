@@ -21,6 +21,7 @@ from domain.ledger import Ledger
 from domain.shared.commands import CommandContext
 from domain.shared.meta import Meta
 from projections.register.queries import Registers
+from projections.registry import all_projections
 from schedulers.projection_worker import ProjectionWorker
 from tests.support.builders import a_credit_code
 from tests.support.postgres import fresh_database
@@ -66,28 +67,28 @@ def status_rows() -> dict[str, dict]:
 def test_serve_keeps_the_read_models_current_in_the_background(database: str) -> None:
     services = bootstrap(Settings(database_url=database, jwt_secret="worker-test", projection_poll_seconds=0.05))
     with TestClient(create_app(services)) as client:
-        assert services.projection_worker is not None
+        assert "projections" in services.runtime.running
         register(services, 3)
         eventually(lambda: enterprises_in_read_model(services) == 3)
         register(services, 2)
         eventually(lambda: enterprises_in_read_model(services) == 5)
         eventually(lambda: all(r["lag"] == 0 for r in client.get("/healthz").json()["read_models"].values()))
         health = client.get("/healthz").json()
-        assert set(health["read_models"]) == {"registers", "activity", "drilldown"}
+        assert set(health["read_models"]) == {p.name for p in all_projections()}
         assert health["read_models"]["registers"]["position"] == health["log_head"]
-    assert services.projection_worker is None  # stopped with the app
+    assert services.runtime.running == []  # stopped with the app
 
 
 def test_serve_without_projections_leaves_them_to_a_separate_worker(database: str) -> None:
     services = bootstrap(Settings(database_url=database, jwt_secret="worker-test", projections="off"))
     with TestClient(create_app(services)):
-        assert services.projection_worker is None
+        assert "projections" not in services.runtime.running and "group-commit" in services.runtime.running
         register(services, 2)
     services.close()
     code, out = run("projections", "run", "--once")
     assert code == 0, out
     rows = status_rows()
-    assert set(rows) == {"registers", "activity", "drilldown"}
+    assert set(rows) == {p.name for p in all_projections()}
     assert all(row["lag"] == 0 and row["position"] == row["head"] > 0 for row in rows.values())
 
 

@@ -4,6 +4,7 @@ with the services."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 
@@ -25,6 +26,7 @@ def test_serve_runs_the_relay_when_nats_is_configured() -> None:
                             nats_stream=stream.name, nats_subject_prefix=stream.subject_prefix)
         services = bootstrap(settings)
         services.start()
+        assert "nats-relay" in services.runtime.running
         try:
             request = uuid.uuid4().hex
             context = CommandContext(Meta("test", "cli", T0.replace(year=2027), request, request))
@@ -39,4 +41,5 @@ def test_serve_runs_the_relay_when_nats_is_configured() -> None:
         finally:
             services.close()
             asyncio.run(delete_stream(SHARED_URL, stream.name))
-    assert services.relay_thread is not None and not services.relay_thread.is_alive()
+    assert services.runtime.running == []
+    assert not any(t.name == "ledger-nats-relay" for t in threading.enumerate())  # joined on close
