@@ -87,6 +87,7 @@ def add_user(
     industry: Annotated[Optional[list[str]], typer.Option(help="supervisor scope: industry (repeatable)")] = None,
     level: Annotated[Optional[str], typer.Option(help="supervisor scope: supervision level")] = None,
     enterprise: Annotated[Optional[str], typer.Option(help="enterprise user: the credit code it acts for")] = None,
+    mobile: Annotated[Optional[str], typer.Option(help="mobile number: reminders reach supervisors here by SMS")] = None,
 ) -> None:
     """Add a user; the password is read from standard input (one line)."""
     password = sys.stdin.readline().rstrip("\n")
@@ -95,7 +96,7 @@ def add_user(
     except ValueError as error:
         _fail(str(error))
     services = _services()
-    spec = UserSpec(name, role, region, tuple(industry or ()), level, enterprise)
+    spec = UserSpec(name, role, region, tuple(industry or ()), level, enterprise, mobile)
     with _refusal_fails(services):
         receipt = services.write.users.add(_cli_context(services), spec, password_hash)
     typer.echo(f"user {name} ({role}) {'added' if receipt.position else 'already exists, unchanged'}")
@@ -113,6 +114,18 @@ def _refusal_fails(services: Services) -> Iterator[None]:
         _fail(str(error))
     finally:
         services.close()
+
+
+@users_app.command("mobile")
+def change_mobile(
+    name: Annotated[str, typer.Argument(help="username")],
+    number: Annotated[str, typer.Argument(help="mobile number, or '-' to remove it")],
+) -> None:
+    """Set or remove the mobile number a user's SMS reminders go to."""
+    services = _services()
+    with _refusal_fails(services):
+        services.write.users.change_mobile(_cli_context(services), name.strip(), None if number == "-" else number)
+    typer.echo(f"user {name}: mobile {'removed' if number == '-' else 'set'}")
 
 
 def _change_user(name: str, reason: str, change: str) -> None:

@@ -68,8 +68,10 @@ class User(LedgerAggregate):
         credit_code: str | None,
         at: datetime,
         meta: Meta,
+        mobile: str | None = None,  # added after the first users were stored: older events lack it
     ) -> None:
         self.username = username
+        self.mobile = mobile
         self.role = Role(role)
         self.password_hash = password_hash
         self.region_code = region_code
@@ -79,7 +81,7 @@ class User(LedgerAggregate):
         self.registration = {
             "username": username, "role": role, "region_code": region_code, "industries": list(industries),
             "supervision_level": supervision_level, "credit_code": credit_code,
-        }
+        } | ({"mobile": mobile} if mobile else {})
 
     @property
     def scope(self) -> Scope:
@@ -97,6 +99,18 @@ class User(LedgerAggregate):
     @event("PasswordChanged")
     def _password_changed(self, password_hash: str, at: datetime, meta: Meta) -> None:
         self.password_hash = password_hash
+
+    def change_mobile(self, mobile: str | None, at: datetime, meta: Meta) -> bool:
+        """Reminders reach supervisors at this number; False (no event) when it is unchanged."""
+        self._require_open()
+        if mobile == self.mobile:
+            return False
+        self._mobile_changed(mobile=mobile, at=at, meta=meta)
+        return True
+
+    @event("MobileChanged")
+    def _mobile_changed(self, mobile: str | None, at: datetime, meta: Meta) -> None:
+        self.mobile = mobile
 
     def deactivate(self, reason: str, at: datetime, meta: Meta) -> None:
         """From now on the user cannot log in, and tokens issued before are refused (the API checks

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
 
 from domain.enterprises.commands import EnterpriseCommands
 from domain.identity.aggregate import Role, User, check_role_binding
-from domain.shared.codes import Industry, SupervisionLevel
+from domain.shared.codes import Industry, MobileNumber, SupervisionLevel
 from domain.shared.commands import CommandContext, CommandRunner, Receipt
 from domain.shared.errors import InvalidValue, NotFound
 from domain.shared.regions import henan_regions
@@ -22,6 +25,7 @@ class UserSpec:
     industries: tuple[str, ...] = ()
     supervision_level: str | None = None
     credit_code: str | None = None
+    mobile: str | None = None
 
 
 def _username(text: str) -> str:
@@ -39,9 +43,11 @@ def _role(text: str) -> Role:
 
 
 class UserCommands:
-    def __init__(self, runner: CommandRunner, enterprises: EnterpriseCommands) -> None:
+    def __init__(self, runner: CommandRunner, enterprises: EnterpriseCommands,
+                 list_ids: Callable[[str], list[UUID]] = lambda topic: []) -> None:
         self._runner = runner
         self._enterprises = enterprises
+        self._list_ids = list_ids
 
     def add(self, ctx: CommandContext, spec: UserSpec, password_hash: str) -> Receipt:
         checks = Checks()
@@ -50,6 +56,7 @@ class UserCommands:
         region = checks.run(henan_regions().parse, spec.region_code, "region") if spec.region_code else None
         industries = [checks.run(Industry.parse, i, "industries") for i in spec.industries]
         level = checks.run(SupervisionLevel.parse, spec.supervision_level) if spec.supervision_level else None
+        mobile = checks.run(MobileNumber.parse, spec.mobile) if spec.mobile else None
         if role is not None:
             checks.run(check_role_binding, role, spec.region_code, spec.credit_code)
         checks.done()
@@ -61,12 +68,30 @@ class UserCommands:
             "industries": [i.value for i in industries if i], "supervision_level": level.value if level else None,
             "credit_code": credit,
         }
+        number = str(mobile) if mobile else None
         return self._runner.create(
             ctx,
             User.create_id(username),
-            build=lambda: User(**fields, password_hash=password_hash, at=ctx.meta.recorded_at, meta=ctx.meta),
-            same_as=lambda existing: existing.same_registration(fields),
+            build=lambda: User(**fields, password_hash=password_hash, at=ctx.meta.recorded_at, meta=ctx.meta,
+                               mobile=number),
+            same_as=lambda existing: existing.same_registration(fields | ({"mobile": number} if number else {})),
         )
+
+    def change_mobile(self, ctx: CommandContext, username: str, mobile: str | None) -> Receipt:
+        number = str(MobileNumber.parse(mobile)) if mobile else None
+        return self._change(ctx, username, lambda u: u.change_mobile(number, ctx.meta.recorded_at, ctx.meta))
+
+    def supervisors(self) -> list[User]:
+        """Every supervisor, active or not (routing skips the inactive): a register of hundreds,
+        read from the log's user registrations."""
+        found = [self.find_by_id(i) for i in self._list_ids(get_topic(User.Registered))]
+        return [u for u in found if u is not None and u.role is Role.SUPERVISOR]
+
+    def find_by_id(self, user_id: UUID) -> User | None:
+        try:
+            return self._runner.load(user_id, User)
+        except NotFound:
+            return None
 
     def change_password(self, ctx: CommandContext, username: str, password_hash: str) -> Receipt:
         return self._change(ctx, username, lambda u: u.change_password(password_hash, ctx.meta.recorded_at, ctx.meta))

@@ -38,10 +38,25 @@ def test_users_add_reads_the_password_from_stdin_and_hashes_it(database: str) ->
         services.close()
 
 
+def test_a_supervisor_gets_a_mobile_for_sms_reminders(database: str) -> None:
+    code, out = run("users", "add", "zz-sup", "--role", "supervisor", "--region", "410185", "--mobile", "13900000001",
+                    stdin="a long password\n")
+    assert code == 0, out
+    assert run("users", "mobile", "zz-sup", "13900000002")[0] == 0
+    code, out = run("users", "mobile", "zz-sup", "123")
+    assert code == 1 and "not a mobile number" in out
+    services = bootstrap(Settings(database_url=database))
+    try:
+        assert services.write.users.find("zz-sup").mobile == "13900000002"
+    finally:
+        services.close()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (("users", "add", "bob", "--role", "wizard"), "unknown role"),
+        (("users", "add", "bob", "--role", "admin", "--mobile", "555"), "not a mobile number"),
         (("users", "add", "bob", "--role", "supervisor"), "region"),
         (("users", "add", "bob", "--role", "enterprise", "--enterprise", "91410185MA4400008T"), "not registered"),
     ],
