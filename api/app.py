@@ -21,6 +21,7 @@ from projections import failures
 from projections.registry import all_projections
 from projections.tracking import read_rows
 from api.interfaces import declared_interfaces
+from api.supervision_cli import publish_missing_years
 from api.openapi_docs import install_api_docs
 from api.request_limits import BodySizeLimit, refuse_control_characters_in_url
 from api.rest import audit, call_logs, catalog, enterprises, hazards, inspections, oauth, risks, sessions, subscriptions, users
@@ -85,6 +86,8 @@ def create_app(services: Services) -> FastAPI:
         services.start()
         # The catalog always matches what this app serves: declared from its own OpenAPI document.
         services.write.catalog.declare(system_context(services), declared_interfaces(app))
+        # The statutory calendar years the package knows and the ledger lacks (working-day rules).
+        publish_missing_years(services, system_context(services))
         try:
             yield
         finally:

@@ -24,7 +24,13 @@ from domain.services import LedgerServices, ledger_services
 from domain.shared.time import Clock
 from projections.schema import create_bookkeeping
 from adapters.nats.relay import run_relay_forever
+from adapters.persistence.advisory_lock import AdvisoryLock
+from adapters.sms.gateway import gateway_from_setting
 from api.runtime import Part, Runtime, ThreadPart
+from projections.live import LiveTables
+from schedulers.dispatcher import Dispatcher
+from schedulers.reminder_jobs import (DISPATCH_LOCK, SCAN_LOCK, DispatchJob, ReminderScanJob, ReminderScheduler,
+                                      mobile_lookup)
 from projections.runner import ProjectionRunner, projection_engine
 from schedulers.projection_worker import ProjectionWorker
 
@@ -53,6 +59,8 @@ class Services:
 
     availability: AvailabilityMonitor = field(default_factory=AvailabilityMonitor)  # outages as requests see them
     runtime: Runtime = field(default_factory=lambda: Runtime([]))
+    reminder_scan: ReminderScanJob | None = None
+    dispatch: DispatchJob | None = None
 
     def new_projection_runner(self, batch_size: int | None = None) -> ProjectionRunner:
         """A runner with an engine of its own on the ledger's database (for `ledger projections`)."""
@@ -78,8 +86,18 @@ def projection_runner(ledger: Ledger, batch_size: int) -> ProjectionRunner:
     return ProjectionRunner(ledger, engine=projection_engine(ledger), owns_engine=True, batch_size=batch_size)
 
 
+def reminder_jobs(settings: Settings, write: LedgerServices, engine: Engine) -> tuple[ReminderScanJob, DispatchJob]:
+    live = LiveTables(engine)
+    gateway = gateway_from_setting(settings.sms_gateway, template_id=settings.sms_template_id,
+                                   signature=settings.sms_signature, timeout_seconds=settings.sms_timeout_seconds,
+                                   retries=settings.sms_retries)
+    dispatcher = Dispatcher(live, write.reminders, gateway, mobile_lookup(write), write.rules.in_force)
+    return (ReminderScanJob(write, live, AdvisoryLock(engine, SCAN_LOCK)),
+            DispatchJob(dispatcher, AdvisoryLock(engine, DISPATCH_LOCK)))
+
+
 def background_parts(settings: Settings, ledger: Ledger, engine: Engine, committer: GroupCommitter,
-                     call_log: CallLog) -> list[Part]:
+                     call_log: CallLog, reminders: ReminderScheduler | None) -> list[Part]:
     """What runs beside the requests, in start order: the committer first (others write through
     it), the call log, then the workers that follow the log."""
     parts = [Part("group-commit", committer), Part("call-log", call_log)]
@@ -90,6 +108,8 @@ def background_parts(settings: Settings, ledger: Ledger, engine: Engine, committ
     if settings.projections == "background":
         runner = projection_runner(ledger, settings.projection_batch_size)
         parts.append(Part("projections", ProjectionWorker(None, runner=runner, poll_interval=settings.projection_poll_seconds)))
+    if reminders is not None:
+        parts.append(Part("reminders", reminders))
     return parts
 
 
@@ -112,11 +132,17 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
         return found is not None and found.is_live
 
     call_log = CallLog(engine)
+    clock = clock or system_clock
+    scan, dispatch = reminder_jobs(settings, write, engine)
+    scheduler = (ReminderScheduler(scan, dispatch, clock, settings.reminder_scan_cron, settings.dispatch_seconds)
+                 if settings.reminders == "background" else None)
     return Services(
-        runtime=Runtime(background_parts(settings, ledger, engine, committer, call_log)),
+        runtime=Runtime(background_parts(settings, ledger, engine, committer, call_log, scheduler)),
+        reminder_scan=scan,
+        dispatch=dispatch,
         availability=AvailabilityMonitor("api", database=settings.database_url).watch(engine),
         settings=settings,
-        clock=clock or system_clock,
+        clock=clock,
         ledger=ledger,
         write=write,
         committer=committer,

@@ -35,6 +35,10 @@ projections_app = typer.Typer(help="Read-model projections (what GraphQL and rep
 app.add_typer(projections_app, name="projections")
 app.add_typer(subscriptions_app, name="subscriptions")
 app.add_typer(demo_app, name="demo")
+reminders_app = typer.Typer(help="Reminders and escalation (the scan and the dispatcher)", no_args_is_help=True)
+app.add_typer(reminders_app, name="reminders")
+calendar_app = typer.Typer(help="The statutory business calendar (holidays, make-up working days)", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
 
 
 def _services() -> Services:
@@ -302,6 +306,60 @@ def projections_rebuild(name: Annotated[str, typer.Argument(help="projection nam
         rebuild(Settings(), name)
     except UnknownProjection as error:
         _fail(str(error), 2)
+
+
+@reminders_app.command("scan")
+def reminders_scan(
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="scan as of this time (ISO 8601 with offset); default now")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print what would be raised, escalated and resolved; write nothing")] = False,
+    allow_future: Annotated[bool, typer.Option("--allow-future", help="allow --as-of later than now (drills, tests)")] = False,
+) -> None:
+    """Run one reminder scan (`ledger serve` runs it on LEDGER_REMINDER_SCAN_CRON)."""
+    from api.supervision_cli import CliRefusal, parse_as_of, scan
+
+    services = _services()
+    try:
+        moment = parse_as_of(as_of, services.clock(), allow_future)
+        report, plan = scan(services, moment, dry_run=dry_run)
+    except CliRefusal as refusal:
+        services.close()
+        _fail(str(refusal))
+    services.close()
+    for line in plan:
+        typer.echo(line)
+    typer.echo(report.summary())
+    for failure in report.failed[:20]:
+        typer.echo(f"failed: {failure}", err=True)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@reminders_app.command("dispatch")
+def reminders_dispatch() -> None:
+    """Send the due messages once (`ledger serve` does it every LEDGER_DISPATCH_SECONDS)."""
+    services = _services()
+    try:
+        report = services.dispatch.run(services.clock()) if services.dispatch else None
+    finally:
+        services.close()
+    if report is None:
+        _fail("another process is dispatching right now")
+    typer.echo(f"dispatched: {dict(report.results) or 'nothing due'}" + (f"; {len(report.failed)} failed" if report.failed else ""))
+
+
+@calendar_app.command("load")
+def calendar_load(year: Annotated[list[int], typer.Option("--year", help="year to load (repeatable)")]) -> None:
+    """Publish the statutory calendar of a year from the chinese-calendar package (corrects a changed year)."""
+    from api.supervision_cli import CliRefusal, load_calendar
+
+    services = _services()
+    with _refusal_fails(services):
+        try:
+            lines = load_calendar(services, _cli_context(services), year)
+        except CliRefusal as refusal:
+            _fail(str(refusal))
+    for line in lines:
+        typer.echo(line)
 
 
 def main() -> None:

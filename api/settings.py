@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(8, description="deepest GraphQL selection accepted")
     graphql_max_complexity: int = Field(100_000, description="GraphQL cost limit (list fields count their page size)")
 
+    reminders: Literal["background", "off"] = Field(
+        "background", description="background: `ledger serve` runs the reminder scan and the dispatcher (one "
+        "process of a deployment at a time); off: run `ledger reminders scan` yourself")
+    reminder_scan_cron: str = Field("0 * * * *", description="when the reminder scan runs (crontab, China time; default hourly)")
+    dispatch_seconds: float = Field(30.0, description="how often due SMS and in-app messages are sent")
+    sms_gateway: str = Field("console", description="console | file:PATH | http(s)://gateway URL")
+    sms_template_id: str = Field("", description="the SMS platform's template id (HTTP gateway)")
+    sms_signature: str = Field("", description="the SMS signature (签名) registered with the platform (HTTP gateway)")
+    sms_timeout_seconds: float = Field(5.0, description="HTTP gateway timeout per attempt")
+    sms_retries: int = Field(3, description="HTTP gateway retries per round (exponential backoff)")
+
     aggregate_cache_size: int = Field(10000, description="aggregates kept in memory; each read still fetches newer events")
 
     def eventsourcing_env(self) -> dict[str, str]:

@@ -57,7 +57,8 @@ def database_url(backend: str, pg_url: str, tmp_path: Path) -> str:
 def services(request: pytest.FixtureRequest, clock: FakeClock, tmp_path: Path) -> Iterator[Services]:
     url = database_url(request.param, request.getfixturevalue("pg_url") if request.param == "postgres" else "", tmp_path)
     settings = Settings(database_url=url, jwt_secret="test-secret-" + uuid.uuid4().hex, subscription_check_seconds=0,
-                        user_check_seconds=0, projections="off")  # read-model tests catch up explicitly (deterministic)
+                        user_check_seconds=0, projections="off",  # read-model tests catch up explicitly (deterministic)
+                        reminders="off", sms_gateway=f"file:{tmp_path / 'sms.jsonl'}")  # scans are run by the tests
     built = bootstrap(settings, clock=clock)
     yield built
     built.close()
