@@ -8,8 +8,9 @@ nothing.
 
 On start the leader first brings every projection to its code version (`ensure_current`, which
 rebuilds a projection whose version changed), then applies new events every `poll_interval`. A
-failing round (database down) is logged and retried with backoff; nothing is lost, because
-positions only advance with the rows they describe.
+failing round is logged and retried with backoff; nothing is lost, because positions only advance
+with the rows they describe. A database outage is logged once when it starts and once when it ends
+(adapters/persistence/availability.py), not with a traceback per retry.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import threading
 from typing import Any
 
 from adapters.persistence.advisory_lock import AdvisoryLock
+from adapters.persistence.availability import AvailabilityMonitor
 from projections.runner import ProjectionRunner
 
 log = logging.getLogger("ledger.projections")
@@ -40,6 +42,8 @@ class ProjectionWorker:
         self.poll_interval = poll_interval
         self.standby_interval = standby_interval
         self.lock = AdvisoryLock(self.runner.engine, LOCK_NAME)
+        self.availability = AvailabilityMonitor("projections", database=str(self.runner.engine.url),
+                                                what="attempts failed")
         self.stop_event = threading.Event()
         self._thread: threading.Thread | None = None
         self.leading = threading.Event()  # set while this worker is the one applying events
@@ -80,11 +84,13 @@ class ProjectionWorker:
         while not self.stop_event.is_set():
             try:
                 if self.lock.try_acquire():
+                    self.availability.reachable()
                     if waiting:
                         log.info("projections: took over")
                     return True
             except Exception as error:  # noqa: BLE001 - the database may be down: try again
-                log.warning("projections: cannot take the projection lock: %r", error)
+                if self.availability.refused(error) is None:  # an outage is logged once, by the monitor
+                    log.warning("projections: cannot take the projection lock: %r", error)
             if not waiting:
                 log.info("projections: another process runs them; standing by")
                 waiting = True
@@ -100,10 +106,12 @@ class ProjectionWorker:
                     self.runner.ensure_current()
                     current = True
                 self.runner.catch_up(stop=self.stop_event)
+                self.availability.reachable()
                 failures = 0
-            except Exception:
+            except Exception as error:
                 failures += 1
-                log.exception("projection catch-up failed; retrying")
+                if self.availability.refused(error) is None:  # an outage is logged once, by the monitor
+                    log.exception("projection catch-up failed; retrying")
                 self.stop_event.wait(min(30.0, self.poll_interval * 2**failures))
                 if not self.lock.still_held():
                     log.warning("projections: lost the projection lock (database connection dropped)")

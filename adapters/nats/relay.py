@@ -50,6 +50,7 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters.nats import payload
 from adapters.persistence.advisory_lock import AdvisoryLock
+from adapters.persistence.availability import AvailabilityMonitor
 from adapters.persistence.tables import relay_tracking
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,8 @@ class NatsRelay:
         self._table_ready = False
         self._table_lock = threading.Lock()
         self._lock = AdvisoryLock(engine, f"ledger-relay:{name}")
+        # A database outage is logged when it starts and when it ends, not once per retry.
+        self.availability = AvailabilityMonitor(f"relay {name}", database=str(engine.url), what="attempts failed")
         # Counters, for status() and tests.
         self.published = 0    # events acknowledged as newly stored
         self.duplicates = 0   # events acknowledged as already stored (re-publishes)
@@ -227,7 +230,9 @@ class NatsRelay:
                     failed += 1
                     self.failures += 1
                     self.last_error = repr(error)
-                    if isinstance(error, RelayStuck):
+                    if self.availability.refused(error) is not None:
+                        pass  # the database is unavailable: the monitor logged it once
+                    elif isinstance(error, RelayStuck):
                         log.error("relay %s: %s (attempt %d; retrying in %.1f s)", self.name, error, failed, delay)
                     else:
                         log.warning("relay %s: %r (attempt %d; retrying in %.1f s)", self.name, error, failed, delay)
@@ -235,6 +240,7 @@ class NatsRelay:
                     await _wait(stop, delay)
                     delay = min(delay * 2, self.backoff_max)
                     continue
+                self.availability.reachable()
                 if failed:
                     log.info("relay %s: publishing again after %d failed attempt(s)", self.name, failed)
                     failed, delay = 0, self.backoff_initial
@@ -506,11 +512,13 @@ class NatsRelay:
         while not stop.is_set():
             try:
                 if await asyncio.to_thread(self._lock.try_acquire):
+                    self.availability.reachable()
                     if waiting:
                         log.info("relay %s: took over", self.name)
                     return True
             except Exception as error:  # noqa: BLE001 - the database may be down; try again
-                log.warning("relay %s: cannot take the relay lock: %r", self.name, error)
+                if self.availability.refused(error) is None:  # an outage is logged once, by the monitor
+                    log.warning("relay %s: cannot take the relay lock: %r", self.name, error)
             if not waiting:
                 log.info("relay %s: another process relays; standing by", self.name)
                 waiting = True

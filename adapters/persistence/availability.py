@@ -231,4 +231,24 @@ class AvailabilityMonitor:
         """Call `reachable()` on every successful checkout from `engine`'s pool (after its
         pre-ping, if configured): the first connection that works ends the outage."""
         event.listen(engine, "checkout", lambda *_: self.reachable())
+        _quiet_resets_of_dead_connections(engine)
         return self
+
+
+class _DeadConnectionResetFilter(logging.Filter):
+    """SQLAlchemy's pool logs an ERROR with a traceback when it cannot roll back a connection being
+    returned, which happens to every connection the server closed between its last statement and
+    its return (a restart, a killed session). The pool discards that connection anyway and the
+    outage is reported by the monitors, so those records are dropped; any other reset error stays."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (record.msg == "Exception during reset or similar" and error is not None
+                    and availability_of(error) == "unreachable")
+
+
+def _quiet_resets_of_dead_connections(engine: Engine) -> None:
+    logger = getattr(engine.pool, "logger", None)
+    logger = getattr(logger, "logger", logger)  # an echoing pool wraps its logger
+    if isinstance(logger, logging.Logger) and not any(isinstance(f, _DeadConnectionResetFilter) for f in logger.filters):
+        logger.addFilter(_DeadConnectionResetFilter())

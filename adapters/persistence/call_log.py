@@ -40,6 +40,7 @@ from sqlalchemy import case, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
+from adapters.persistence.availability import AvailabilityMonitor
 from adapters.persistence.tables import call_log
 
 log = logging.getLogger("ledger.adapters.call_log")
@@ -157,6 +158,7 @@ class CallLog:
         self.lost = 0  # given up on: still failing (database unreachable) when stop timed out
         self.rejected = 0  # refused by the database for their own sake, even after being made storable
         self.batches = 0
+        self.availability = AvailabilityMonitor("call log writer", database=str(engine.url), what="write attempts failed")
 
     # -- write side -------------------------------------------------------------------------------
 
@@ -278,6 +280,7 @@ class CallLog:
         while pending:
             try:
                 self._insert(pending)
+                self.availability.reachable()
                 break
             except Exception as error:  # noqa: BLE001 - sorted below: the rows' fault or the database's
                 if _rows_at_fault(error):
@@ -285,7 +288,8 @@ class CallLog:
                     if not pending:
                         break
                 failures += 1
-                if failures == 1 or failures % 20 == 0:
+                outage = self.availability.refused(error) is not None  # logged once per outage, by the monitor
+                if not outage and (failures == 1 or failures % 20 == 0):
                     log.warning("call log write of %d entries failed (%s: %s); retry %d in %.2fs",
                                 len(pending), type(error).__name__, _first_line(error), failures, delay)
                 if self._abandon.wait(delay):

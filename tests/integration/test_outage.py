@@ -9,11 +9,12 @@ sessions are killed server-side and new connections refused for a while.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,6 +23,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
+from adapters.nats.relay import NatsRelay
 from adapters.persistence.availability import is_database_unavailable
 from adapters.persistence.group_commit import GroupCommitter
 from api.app import create_app
@@ -31,6 +33,7 @@ from tests.conftest import add_user, cli_context, login
 from tests.e2e.helpers import client_token, register_enterprise
 from tests.support.builders import enterprise_body, risk_body
 from tests.support.clock import FakeClock
+from tests.support.nats import SHARED_URL, delete_stream, unique_stream
 from tests.support.outage import allow_connections, database_down, terminate_connections
 from tests.support.postgres import fresh_database
 
@@ -150,3 +153,67 @@ def test_a_session_killed_under_the_recorders_raw_cursor_leaves_no_traceback(
     assert is_database_unavailable(raised.value)
     assert not [r for r in caplog.records if r.exc_info is not None], [r.getMessage() for r in caplog.records]
     register_enterprise(services)  # the pool is fine
+
+
+def test_background_workers_log_an_outage_once_not_a_traceback_per_retry(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The projection worker, the call-log writer and the NATS relay all retry through an outage;
+    each says so once when it starts and once when it ends, and all catch up afterwards."""
+    stream = unique_stream()
+    caplog.set_level(logging.INFO)
+    with fresh_database("ledger_outage") as url:
+        settings = Settings(database_url=url, jwt_secret="test-secret-" + uuid.uuid4().hex, projections="background",
+                            projection_poll_seconds=0.1, nats_url=SHARED_URL, nats_stream=stream.name,
+                            nats_subject_prefix=stream.subject_prefix, subscription_check_seconds=0)
+        services = bootstrap(settings, clock=clock)
+        try:
+            with TestClient(create_app(services), raise_server_exceptions=False) as client:
+                _, system = client_token(client, services, register_enterprise(services))
+                assert client.post("/api/v1/risks", json=risk_body(), headers=system).status_code == 201
+                with database_down(url):
+                    for _ in range(10):  # each refused call is still queued for the call log
+                        assert client.post("/api/v1/risks", json=risk_body(), headers=system).status_code == 503
+                        time.sleep(0.25)
+                assert client.post("/api/v1/risks", json=risk_body(), headers=system).status_code == 201
+                head = services.events.head()
+                eventually(lambda: all(r["lag"] == 0 for r in client.get("/healthz").json()["read_models"].values())
+                           and client.get("/healthz").json()["log_head"] == head)
+                assert services.call_log.flush(timeout=15)
+                relay = NatsRelay(services.ledger, services.engine, SHARED_URL, stream=stream.name,
+                                  subject_prefix=stream.subject_prefix)
+                eventually(lambda: relay.status()["lag"] == 0)
+        finally:
+            services.close()
+            asyncio.run(delete_stream(SHARED_URL, stream.name))
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "ledger.availability"]
+    for component in ("api", "projections", "call log writer", "relay nats"):
+        down = [line for line in lines if line.startswith(f"database unreachable ({component},")]
+        back = [line for line in lines if line.startswith(f"database reachable again ({component},")]
+        assert len(down) == 1 and len(back) == 1, (component, lines)
+    tracebacks = [r for r in caplog.records if r.exc_info is not None]
+    assert not tracebacks, [f"{r.name}: {r.getMessage()}" for r in tracebacks]
+    warnings = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) <= 16, warnings
+
+
+def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
+
+
+def test_a_connection_killed_before_it_returns_to_the_pool_leaves_no_traceback(
+    private: tuple[str, Services], caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLAlchemy logs a traceback when the rollback on return fails; for a connection the server
+    closed, that is the outage the monitors already report."""
+    url, services = private
+    pooled = services.engine.raw_connection()
+    pooled.cursor().execute("SELECT 1")  # a transaction is open: the pool rolls it back on return
+    terminate_connections(url)
+    pooled.close()
+    assert not [r for r in caplog.records if r.exc_info is not None], [r.getMessage() for r in caplog.records]
+    register_enterprise(services)
