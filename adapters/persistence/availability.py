@@ -138,7 +138,7 @@ def describe(error: BaseException) -> str:
     """The deciding database error in one masked line: its type and the driver's first message
     line (SQLAlchemy's text adds the statement and its parameters on later lines; they are left
     out)."""
-    kind, deciding = _decide(error)
+    _, deciding = _decide(error)
     if isinstance(deciding, sqlalchemy.exc.DBAPIError) and isinstance(deciding.orig, BaseException):
         deciding = deciding.orig
     first_line = next((line.strip() for line in str(deciding).splitlines() if line.strip()), "")
