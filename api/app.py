@@ -24,7 +24,8 @@ from api.interfaces import declared_interfaces
 from api.supervision_cli import publish_missing_years
 from api.openapi_docs import install_api_docs
 from api.request_limits import BodySizeLimit, refuse_control_characters_in_url
-from api.rest import audit, call_logs, catalog, enterprises, hazards, inspections, oauth, risks, sessions, subscriptions, users
+from api.rest import (audit, call_logs, catalog, enterprises, hazards, inbox, inspections, oauth, reminders, risks, sessions,
+                      subscriptions, supervision_rules, users)
 
 DESCRIPTION = """
 双重预防 regulatory ledger — enterprise data exchange interface, v1.
@@ -114,7 +115,8 @@ def create_app(services: Services) -> FastAPI:
                                  "seconds": round(committer.seconds_in_transactions, 3)}}
 
     for router in (sessions.router, enterprises.router, risks.router, hazards.router, inspections.router, audit.router,
-                   call_logs.router, catalog.router, subscriptions.router, oauth.router, users.router):
+                   call_logs.router, catalog.router, subscriptions.router, oauth.router, users.router,
+                   supervision_rules.router, reminders.router, inbox.router):
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(refuse_control_characters_in_url)])
     app.include_router(graphql_router(services.settings), prefix="/graphql", tags=["graphql"])
     return app

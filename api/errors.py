@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.persistence.availability import Availability, AvailabilityMonitor, availability_of
+from projections.live import ReadModelNotReady
 from domain.shared.errors import CommandRefused, Conflict, InvalidValue, InvalidValues, NotFound, StaleVersion
 
 log = logging.getLogger("ledger.api.errors")
@@ -145,6 +146,11 @@ def install_error_handlers(app: FastAPI, availability: AvailabilityMonitor | Non
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return problem(404, "not-found", "Not found", str(exc))
+
+    @app.exception_handler(ReadModelNotReady)
+    async def not_ready(_: Request, exc: ReadModelNotReady) -> JSONResponse:
+        # A fresh deployment before the projection worker's first round: a short wait, not a fault.
+        return problem(503, "read-model-not-ready", "Read model not built yet", str(exc), headers={"Retry-After": "5"})
 
     @app.exception_handler(StaleVersion)
     async def stale(_: Request, exc: StaleVersion) -> JSONResponse:

@@ -9,6 +9,7 @@ from typing import Any
 import jwt
 
 ISSUER = "dual-prevention-ledger"
+CLOCK_SKEW_SECONDS = 60  # between the processes of a deployment
 
 
 class TokenInvalid(Exception):
@@ -36,15 +37,19 @@ class TokenIssuer:
             if len(self._verified) >= self.cache_size:
                 self._verified.clear()
             self._verified[token] = claims
-        if claims["exp"] <= now.timestamp():  # checked against the injected clock, not the wall clock
+        # Times are checked against the injected clock, never the wall clock (pyjwt's own checks are
+        # off): a ledger whose clock is moved (tests, drills) must accept the tokens it issues.
+        if claims["exp"] <= now.timestamp():
             raise TokenInvalid("token has expired")
+        if claims["iat"] > now.timestamp() + CLOCK_SKEW_SECONDS:
+            raise TokenInvalid("token is not yet valid (issued in the future)")
         return claims
 
     def _verify_signature(self, token: str) -> dict[str, Any]:
         try:
             claims = jwt.decode(
                 token, self.key, algorithms=["HS256"], issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub"], "verify_exp": False},
+                options={"require": ["exp", "iat", "sub"], "verify_exp": False, "verify_iat": False},
             )
         except jwt.PyJWTError as error:
             raise TokenInvalid(str(error)) from None

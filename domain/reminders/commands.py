@@ -64,6 +64,11 @@ class ReminderCommands:
         )
         return receipt if receipt.created else None
 
+    def mark_read(self, ctx: CommandContext, reminder_id: UUID, message_id: str, reader: str) -> Receipt:
+        """Mark an in-app message read; a second time writes nothing (the receipt has no position)."""
+        return self._runner.change(ctx, reminder_id, Reminder,
+                                   lambda r: r.mark_read(message_id, reader, ctx.meta.recorded_at, ctx.meta))
+
     def record_delivery(self, ctx: CommandContext, reminder_id: UUID, message_id: str, result: str, detail: str,
                         recipient: str) -> Receipt | None:
         written: list[bool] = []

@@ -44,9 +44,12 @@ DIRECTORY = Path(tempfile.mkdtemp(prefix="ledger-schemathesis-"))
 atexit.register(shutil.rmtree, DIRECTORY, True)  # also when the tests here were deselected
 SERVICES: Services = bootstrap(
     Settings(database_url=f"sqlite:///{DIRECTORY / 'ledger.db'}", jwt_secret="test-secret-" + uuid.uuid4().hex,
-             subscription_check_seconds=0, projections="off", rate_limit_per_second=0),
+             subscription_check_seconds=0, projections="off", reminders="off", rate_limit_per_second=0),
     clock=FakeClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC)),
 )
+_RUNNER = SERVICES.new_projection_runner()
+_RUNNER.ensure_current()  # the read models' tables, as the projection worker makes them when a deployment starts
+_RUNNER.close()
 APP = create_app(SERVICES)
 
 # What each principal may call gets every phase (its examples, the coverage phase's boundary and

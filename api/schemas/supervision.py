@@ -1,0 +1,105 @@
+"""Supervision rules, reminders and inbox messages as the REST door shows them.
+
+The rule set's ranges and cross-field rules live in the domain (domain/rules/rule_set.py) and come
+back as 422 field errors; the models here fix the shape (unknown fields refused) and document it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from api.schemas.common import StandardModel
+from api.schemas.audit import AuditEvent
+
+IndustryOverride = dict[str, int | bool | str]
+Username = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class QuietHoursIn(StandardModel):
+    start: str = Field("22:00", max_length=5, description="HH:MM, Asia/Shanghai: SMS held from here")
+    end: str = Field("07:00", max_length=5, description="HH:MM: held SMS go out from here")
+
+
+class RouteIn(StandardModel):
+    usernames: list[Username] = Field(min_length=1, max_length=50, description="supervisors to notify")
+    industry: str | None = Field(None, max_length=40, description="监管行业; null: any")
+    supervision_level: str | None = Field(None, max_length=10, description="监管层级; null: any")
+    escalation_level: int | None = Field(None, description="1, 2 or 3 (county, city, province step); null: every step")
+    mode: Literal["add", "only"] = Field("add", description="add: besides the default recipients; only: instead of them")
+
+
+class RuleSetIn(StandardModel):
+    """The whole rule set (PUT replaces it with a new version)."""
+
+    risk_identification_days: int = Field(description="风险辨识时限: days after registration (1-365)")
+    investigation_interval_days: int = Field(description="隐患排查周期: days between investigations (1-365)")
+    rectification_overdue: bool = Field(description="remind hazards past their rectification deadline")
+    escalation_delay_days: int = Field(description="days after the enterprise's notice before supervisors are told (0-90)")
+    supervisor_response_days: int = Field(description="days a supervisor has before the next tier is told (1-90)")
+    day_kind: Literal["calendar", "working"] = Field(description="count calendar days or statutory working days")
+    quiet_hours: QuietHoursIn = Field(default_factory=QuietHoursIn)
+    industry_overrides: dict[str, IndustryOverride] = Field(default_factory=dict, max_length=16,
+                                                            description="per industry code: any day count, rectification_overdue or day_kind")
+    routes: list[RouteIn] = Field(default_factory=list, max_length=200)
+    effective_from: AwareDatetime | None = Field(None, description="when the version takes effect (default: now)")
+
+    def rules(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"effective_from"})
+
+
+class RuleVersionView(BaseModel):
+    version: int = Field(description="0: the seed's defaults, never published")
+    effective_from: AwareDatetime | None
+    actor: str | None
+    recorded_at: AwareDatetime | None
+    rules: dict[str, Any]
+
+
+class ReminderSummary(BaseModel):
+    reminder_id: str
+    credit_code: str
+    enterprise_name: str
+    region_code: str
+    industry: str
+    supervision_level: str
+    kind: str
+    status: str
+    escalation_level: int
+    deadline: str
+    fact: str
+    rule_version: int
+    raised_at: AwareDatetime
+
+
+class ReminderPage(BaseModel):
+    items: list[ReminderSummary]
+    next_after: str | None
+    as_of_position: int = Field(description="the read model reflects every event up to this log position")
+
+
+class ReminderDetail(ReminderSummary):
+    cycle_key: str
+    basis_day: str
+    subject: str | None
+    counting: dict[str, Any] = Field(description="day kind, calendar versions used, years counted in calendar days")
+    escalations: list[dict[str, Any]]
+    deliveries: dict[str, str] = Field(description="message id -> latest delivery result")
+    resolution: dict[str, Any] | None
+    trail: list[AuditEvent] = Field(description="every event of the reminder with its log position and metadata")
+
+
+class InboxMessage(BaseModel):
+    message_id: str
+    reminder_id: str
+    title: str
+    text: str
+    created_at: AwareDatetime
+    read_at: AwareDatetime | None
+
+
+class Inbox(BaseModel):
+    items: list[InboxMessage]
+    unread: int
+    as_of_position: int
