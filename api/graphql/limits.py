@@ -74,6 +74,8 @@ LIST_BOUNDS: dict[str, int] = {
     "DrilldownEnterpriseConnection.edges": 1,
     "RiskConnection.edges": 1,
     "HazardConnection.edges": 1,
+    "ReminderConnection.edges": 1,
+    "Inbox.items": 1,  # like edges: the inbox field's own `first` multiplies them
     "Risk.hazardFactors": MAX_HAZARD_FACTORS,
     "Risk.accidentTypes": MAX_ACCIDENT_TYPES,
     "Risk.controlMeasures": MAX_CONTROL_MEASURES,

@@ -143,3 +143,31 @@ def test_the_inbox_shows_unread_messages_and_keeps_read_marks(client: TestClient
     stranger = portal_login(client, services, register_enterprise(services))
     assert_problem(client.post(f"/api/v1/inbox/{message_id}/read", headers=stranger), 404)
     assert client.get("/api/v1/inbox", headers=stranger).json()["items"] == []
+
+
+def graphql(client: TestClient, headers: dict[str, str], query: str) -> dict[str, Any]:
+    response = client.post("/graphql", json={"query": query}, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+def test_graphql_reads_rules_reminders_and_the_inbox_in_scope(client: TestClient, services: Services, clock: FakeClock) -> None:
+    zhengzhou = register_enterprise(services, region_code="410185")
+    register_enterprise(services, region_code="410302")
+    clock.advance(days=12)
+    scan(services)
+    city = login(client, add_user(services, "supervisor", region_code="410100"))
+    data = graphql(client, city, """{ supervisionRules { version rules }
+        reminders(first: 1, kind: "hazard_investigation") { asOfPosition edges { cursor node { creditCode kind status deadline fact } }
+                                                           pageInfo { hasNextPage endCursor } } }""")
+    assert data["supervisionRules"]["rules"]["escalation_delay_days"] == 3
+    [edge] = data["reminders"]["edges"]
+    assert edge["node"]["creditCode"] == zhengzhou and edge["node"]["status"] == "open"
+    assert data["reminders"]["pageInfo"]["hasNextPage"] is False  # Luoyang's is outside the scope
+    portal = portal_login(client, services, zhengzhou)
+    inbox = graphql(client, portal, "{ inbox { unread items { title text readAt } } }")["inbox"]
+    assert inbox["unread"] == 2 and {m["title"] for m in inbox["items"]} == {"风险辨识提醒", "隐患排查提醒"}
+    refused = client.post("/graphql", json={"query": '{ reminders(kind: "bogus") { asOfPosition } }'}, headers=city).json()
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -1,0 +1,5 @@
+"""The supervision feature of the GraphQL schema: rules, reminders, the inbox (merged into Query)."""
+
+from api.graphql.supervision.queries import SupervisionQuery
+
+__all__ = ["SupervisionQuery"]

@@ -1,0 +1,80 @@
+"""GraphQL types of the supervision feature, built from read-model rows and rule versions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.graphql.types import PageInfo
+from domain.rules.aggregate import RuleVersion
+
+
+@strawberry.type(description="监管规则: one version of the supervision rules")
+class SupervisionRules:
+    version: int = strawberry.field(description="0: the seed's defaults, never published")
+    effective_from: datetime | None
+    actor: str | None
+    rules: JSON
+
+    @classmethod
+    def of(cls, version: RuleVersion) -> SupervisionRules:
+        return cls(version=version.number, effective_from=version.effective_from, actor=version.actor,
+                   rules=version.rules.as_dict())
+
+
+@strawberry.type(description="提醒: one reminder (the REST door /api/v1/reminders/{id} has its whole trail)")
+class Reminder:
+    reminder_id: str
+    credit_code: str
+    enterprise_name: str
+    region_code: str
+    industry: str
+    supervision_level: str
+    kind: str = strawberry.field(description="risk_identification | hazard_investigation | rectification_overdue")
+    status: str = strawberry.field(description="open | escalated | resolved | closed")
+    escalation_level: int
+    deadline: date
+    fact: str
+    rule_version: int
+    raised_at: datetime
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Reminder:
+        return cls(**{name: row[name] for name in cls.__annotations__})
+
+
+@strawberry.type
+class ReminderEdge:
+    cursor: str
+    node: Reminder
+
+
+@strawberry.type
+class ReminderConnection:
+    as_of_position: int
+    edges: list[ReminderEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="站内消息")
+class InboxMessage:
+    message_id: str
+    reminder_id: str
+    title: str
+    text: str
+    created_at: datetime
+    read_at: datetime | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> InboxMessage:
+        return cls(**{name: row[name] for name in cls.__annotations__})
+
+
+@strawberry.type
+class Inbox:
+    as_of_position: int
+    unread: int
+    items: list[InboxMessage]
