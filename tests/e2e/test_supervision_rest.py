@@ -3,18 +3,11 @@ scoped per caller with their whole trail, and the inbox with read marks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.bootstrap import Services, bootstrap
-from api.settings import Settings
-from tests.support.postgres import fresh_database
+from api.bootstrap import Services
 from tests.conftest import add_user, login
 from tests.e2e.helpers import assert_problem, client_token, portal_login, register_enterprise
 from tests.support.clock import FakeClock
@@ -25,19 +18,6 @@ WHOLE = {"risk_identification_days": 10, "investigation_interval_days": 5, "rect
          "quiet_hours": {"start": "22:00", "end": "07:00"},
          "industry_overrides": {"fireworks": {"investigation_interval_days": 3}},
          "routes": [{"usernames": ["duty-officer"], "industry": "hazardous_chemicals", "mode": "add"}]}
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def own_ledger(request: pytest.FixtureRequest, clock: FakeClock, tmp_path: Path) -> Iterator[tuple[TestClient, Services]]:
-    """A ledger of its own: the rules are one per deployment, so publishing them in the session's
-    shared database would change every later scan's rules."""
-    with ExitStack() as stack:
-        url = (stack.enter_context(fresh_database()) if request.param == "postgres"
-               else f"sqlite:///{tmp_path / 'rules.db'}")
-        built = bootstrap(Settings(database_url=url, jwt_secret="rules-test-secret-of-more-than-32-bytes", projections="off", reminders="off",
-                                   user_check_seconds=0), clock=clock)
-        stack.callback(built.close)
-        yield stack.enter_context(TestClient(create_app(built))), built
 
 
 def admin(client: TestClient, services: Services) -> dict[str, str]:
