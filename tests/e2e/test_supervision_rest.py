@@ -135,17 +135,20 @@ def graphql(client: TestClient, headers: dict[str, str], query: str) -> dict[str
 
 def test_graphql_reads_rules_reminders_and_the_inbox_in_scope(client: TestClient, services: Services, clock: FakeClock) -> None:
     zhengzhou = register_enterprise(services, region_code="410185")
-    register_enterprise(services, region_code="410302")
+    luoyang = register_enterprise(services, region_code="410302")
     clock.advance(days=12)
     scan(services)
     city = login(client, add_user(services, "supervisor", region_code="410100"))
-    data = graphql(client, city, """{ supervisionRules { version rules }
-        reminders(first: 1, kind: "hazard_investigation") { asOfPosition edges { cursor node { creditCode kind status deadline fact } }
-                                                           pageInfo { hasNextPage endCursor } } }""")
-    assert data["supervisionRules"]["rules"]["escalation_delay_days"] == 3
-    [edge] = data["reminders"]["edges"]
+    query = """query($code: String) { supervisionRules { version rules }
+        reminders(first: 1, kind: "hazard_investigation", creditCode: $code) {
+            asOfPosition edges { cursor node { creditCode kind status deadline fact } } pageInfo { hasNextPage endCursor } } }"""
+    response = client.post("/graphql", json={"query": query, "variables": {"code": zhengzhou}}, headers=city).json()
+    assert response["data"]["supervisionRules"]["rules"]["escalation_delay_days"] == 3
+    [edge] = response["data"]["reminders"]["edges"]
     assert edge["node"]["creditCode"] == zhengzhou and edge["node"]["status"] == "open"
-    assert data["reminders"]["pageInfo"]["hasNextPage"] is False  # Luoyang's is outside the scope
+    assert response["data"]["reminders"]["pageInfo"]["hasNextPage"] is False
+    outside = client.post("/graphql", json={"query": query, "variables": {"code": luoyang}}, headers=city).json()
+    assert outside["data"]["reminders"]["edges"] == []  # Luoyang is outside a Zhengzhou supervisor's scope
     portal = portal_login(client, services, zhengzhou)
     inbox = graphql(client, portal, "{ inbox { unread items { title text readAt } } }")["inbox"]
     assert inbox["unread"] == 2 and {m["title"] for m in inbox["items"]} == {"风险辨识提醒", "隐患排查提醒"}
