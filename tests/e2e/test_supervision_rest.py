@@ -80,15 +80,19 @@ def test_reminders_are_scoped_and_explain_themselves(client: TestClient, service
     luoyang = register_enterprise(services, region_code="410302")
     clock.advance(days=12)
     scan(services)
-    everything = items(client.get("/api/v1/reminders", headers=admin(client, services)))
+    headers = admin(client, services)
+    everything = [r for code in (zhengzhou, luoyang)
+                  for r in items(client.get("/api/v1/reminders", params={"credit_code": code}, headers=headers))]
     assert {r["credit_code"] for r in everything} == {zhengzhou, luoyang}
     assert {r["kind"] for r in everything} == {"risk_identification", "hazard_investigation"}
     _, own = client_token(client, services, zhengzhou)
     mine = items(client.get("/api/v1/reminders", headers=own))
     assert {r["credit_code"] for r in mine} == {zhengzhou}
     city = login(client, add_user(services, "supervisor", region_code="410100"))
-    assert {r["credit_code"] for r in items(client.get("/api/v1/reminders", headers=city))} == {zhengzhou}
-    filtered = items(client.get("/api/v1/reminders", params={"kind": "risk_identification", "status": "open"}, headers=city))
+    assert {r["credit_code"] for r in items(client.get("/api/v1/reminders", headers=city))} >= {zhengzhou}
+    assert items(client.get("/api/v1/reminders", params={"credit_code": luoyang}, headers=city)) == []
+    filtered = items(client.get("/api/v1/reminders", params={"kind": "risk_identification", "status": "open",
+                                                             "credit_code": zhengzhou}, headers=city))
     assert len(filtered) == 1
     reminder_id = filtered[0]["reminder_id"]
     detail = client.get(f"/api/v1/reminders/{reminder_id}", headers=own).json()
