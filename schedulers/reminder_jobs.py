@@ -78,7 +78,7 @@ class ReminderScanJob:
             report = self._scan.run(context, source, rules, calendar, as_of, dry_run=dry_run)
         finally:
             self._lock.release()
-        (log.warning if report.failed else log.info)("%s", report.summary())
+        (log.warning if report.failed or report.fallback_years else log.info)("%s", report.summary())
         return report
 
 

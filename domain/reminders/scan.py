@@ -65,6 +65,7 @@ class ScanReport:
     evaluated: int = 0
     actions: Counter[str] = field(default_factory=Counter)
     already_done: int = 0
+    fallback_years: set[int] = field(default_factory=set)  # working days asked for, no calendar published
     failed: list[str] = field(default_factory=list)  # "credit code: error" of enterprises that failed
     planned: list[tuple[str, DueAction]] = field(default_factory=list)  # dry run: what would be done
 
@@ -73,7 +74,9 @@ class ScanReport:
         mode = "would do" if self.dry_run else "did"
         return (f"scan at {self.now.isoformat()} (rules v{self.rule_version}): {self.evaluated} enterprises evaluated, "
                 f"{mode}: {done}" + (f"; {self.already_done} already done" if self.already_done else "")
-                + (f"; {len(self.failed)} failed" if self.failed else ""))
+                + (f"; {len(self.failed)} failed" if self.failed else "")
+                + (f"; no calendar published for {', '.join(map(str, sorted(self.fallback_years)))}: "
+                   "working days counted as calendar days" if self.fallback_years else ""))
 
 
 class ReminderScan:
@@ -91,6 +94,7 @@ class ReminderScan:
                 try:
                     actions = evaluate(facts, open_reminders, rules, calendar, now)
                     for action in actions:
+                        report.fallback_years.update(getattr(getattr(action, "counting", None), "fallback_years", ()))
                         if dry_run:
                             report.actions[_name(action)] += 1
                             report.planned.append((facts.credit_code, action))

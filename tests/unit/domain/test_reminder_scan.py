@@ -78,3 +78,14 @@ def test_the_horizon_uses_the_shortest_interval_of_any_industry() -> None:
     rules = RuleSet.from_dict({"industry_overrides": {"fireworks": {"investigation_interval_days": 2}}})
     horizon = ScanHorizon.of(rules, datetime(2026, 11, 20, tzinfo=UTC))
     assert horizon.reported_before == datetime(2026, 11, 19, tzinfo=UTC) and horizon.rectification_on
+
+
+def test_a_scan_says_when_working_days_fell_back_to_calendar_days() -> None:
+    from domain.rules.aggregate import RuleVersion
+
+    services = ledger_services(Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
+    working = RuleVersion(1, RuleSet(day_kind="working"), NOW - timedelta(days=100), "user:admin", None)
+    late = enterprise("91410100MA00000005", NOW - timedelta(days=30))
+    report = ReminderScan(services.reminders).run(ctx(), ListSource([late]), working, WorkCalendar(), NOW, dry_run=True)
+    assert report.fallback_years == {2026}
+    assert "no calendar published for 2026: working days counted as calendar days" in report.summary()
