@@ -210,10 +210,12 @@ def demo_seed(
 
     if enterprises < 0 or days < 1:
         _fail("--enterprises must be >= 0 and --days >= 1", 2)
+    from api.supervision_cli import replay_supervision
+
     services = _services()
     try:
         report = seed_demo(services.write, lambda: _cli_context(services), hash_password, services.clock(),
-                           enterprises, seed, days)
+                           enterprises, seed, days, end_of_day=replay_supervision(services))
     except DomainError as error:
         _fail(str(error))
     finally:

@@ -75,3 +75,19 @@ def publish_missing_years(services: Services, context: CommandContext) -> list[i
             services.write.calendar.publish_year(context, days, source())
             added.append(year)
     return added
+
+
+def replay_supervision(services: Services):  # noqa: ANN201 - a callable for seed_demo
+    """What `serve` would have done at the end of each demo day: bring the read models up, scan
+    as of that moment, and deliver what fell due (SMS through the configured gateway)."""
+    runner = services.new_projection_runner()
+    runner.ensure_current()
+
+    def end_of_day(moment: datetime) -> None:
+        runner.catch_up()
+        assert services.reminder_scan is not None and services.dispatch is not None
+        services.reminder_scan.run(moment)
+        runner.catch_up()
+        services.dispatch.run(moment)
+
+    return end_of_day

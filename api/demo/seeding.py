@@ -12,7 +12,7 @@ is, with all its steps.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -70,12 +70,20 @@ class SeedReport:
     skipped: int = 0      # steps of those enterprises, not tried
 
 
+@dataclass
+class SeedState:
+    """What a run learned so far, carried across the calls of one run (a plan written in parts)."""
+
+    versions: dict[UUID, int] = field(default_factory=dict)
+    left_alone: set[str] = field(default_factory=set)
+    seeded_before: set[str] = field(default_factory=set)  # enterprises registered by an earlier run
+
+
 def run_steps(services: LedgerServices, steps: Iterable[Step], context: Callable[[], CommandContext],
-              report: SeedReport | None = None) -> SeedReport:
+              report: SeedReport | None = None, state: SeedState | None = None) -> SeedReport:
     report = report or SeedReport()
-    versions: dict[UUID, int] = {}
-    left_alone: set[str] = set()
-    seeded_before: set[str] = set()  # enterprises registered by an earlier run
+    state = state or SeedState()
+    versions, left_alone, seeded_before = state.versions, state.left_alone, state.seeded_before
     for step in steps:
         if step.credit_code in left_alone:
             report.skipped += 1

@@ -65,3 +65,24 @@ def test_demo_seed_fills_a_province_with_users_and_a_populated_drilldown(databas
 def test_demo_seed_refuses_nonsense_sizes(database: str) -> None:
     result = CliRunner().invoke(app, ["demo", "seed", "--days", "0"])
     assert result.exit_code == 2 and "--days" in result.output
+
+
+def test_the_demo_has_reminders_in_every_state(database: str) -> None:
+    seed("--enterprises", "40", "--days", "60", "--seed", "7")
+    services = bootstrap(Settings(database_url=database))
+    try:
+        from projections.live import LiveTables
+        from sqlalchemy import func, select
+
+        def by_status(snap):  # noqa: ANN001, ANN202
+            r, o = snap.tables["rm_reminders"], snap.tables["rm_outbox"]
+            statuses = dict(snap.conn.execute(select(r.c.status, func.count()).group_by(r.c.status)).all())
+            levels = {row[0] for row in snap.conn.execute(select(r.c.escalation_level).distinct())}
+            delivered = snap.conn.execute(select(func.count()).select_from(o).where(o.c.status == "delivered")).scalar_one()
+            return statuses, levels, delivered
+
+        statuses, levels, delivered = LiveTables(services.engine).run(["reminders"], by_status)
+    finally:
+        services.close()
+    assert {"open", "escalated", "resolved", "closed"} <= set(statuses)
+    assert {0, 1, 2} <= levels and delivered > 0
