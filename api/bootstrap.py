@@ -92,7 +92,7 @@ def reminder_jobs(settings: Settings, write: LedgerServices, engine: Engine) -> 
                                    signature=settings.sms_signature, timeout_seconds=settings.sms_timeout_seconds,
                                    retries=settings.sms_retries)
     dispatcher = Dispatcher(live, write.reminders, gateway, mobile_lookup(write), write.rules.in_force)
-    return (ReminderScanJob(write, live, AdvisoryLock(engine, SCAN_LOCK)),
+    return (ReminderScanJob(write, live, AdvisoryLock(engine, SCAN_LOCK), concurrency=settings.reminder_scan_concurrency),
             DispatchJob(dispatcher, AdvisoryLock(engine, DISPATCH_LOCK)))
 
 

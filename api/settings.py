@@ -54,6 +54,7 @@ class Settings(BaseSettings):
         "background", description="background: `ledger serve` runs the reminder scan and the dispatcher (one "
         "process of a deployment at a time); off: run `ledger reminders scan` yourself")
     reminder_scan_cron: str = Field("0 * * * *", description="when the reminder scan runs (crontab, China time; default hourly)")
+    reminder_scan_concurrency: int = Field(8, description="enterprises whose reminders a scan writes side by side (group commit batches them)")
     dispatch_seconds: float = Field(30.0, description="how often due SMS and in-app messages are sent")
     sms_gateway: str = Field("console", description="console | file:PATH | http(s)://gateway URL")
     sms_template_id: str = Field("", description="the SMS platform's template id (HTTP gateway)")

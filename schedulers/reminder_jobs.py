@@ -56,11 +56,12 @@ def mobile_lookup(write: LedgerServices) -> Callable[[str], str | None]:
 
 
 class ReminderScanJob:
-    def __init__(self, write: LedgerServices, live: LiveTables, lock: AdvisoryLock, batch_size: int = 1000) -> None:
+    def __init__(self, write: LedgerServices, live: LiveTables, lock: AdvisoryLock, batch_size: int = 5000,
+                 concurrency: int = 8) -> None:
         self._write = write
         self._live = live
         self._lock = lock
-        self._scan = ReminderScan(write.reminders, batch_size)
+        self._scan = ReminderScan(write.reminders, batch_size, concurrency)
 
     def run(self, as_of: datetime, *, now: datetime | None = None, dry_run: bool = False) -> ScanReport | None:
         """Scan as of `as_of`; when that is later than `now` (a drill), the events say so in their

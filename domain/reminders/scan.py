@@ -11,6 +11,8 @@ and reported without stopping the others.
 from __future__ import annotations
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -80,35 +82,69 @@ class ScanReport:
 
 
 class ReminderScan:
-    def __init__(self, reminders: ReminderCommands, batch_size: int = 1000) -> None:
+    """`concurrency` > 1 carries out the actions of different enterprises side by side (each is
+    its own command on its own reminder; a group committer then writes many per transaction)."""
+
+    def __init__(self, reminders: ReminderCommands, batch_size: int = 1000, concurrency: int = 1) -> None:
         self._reminders = reminders
         self._batch_size = batch_size
+        self._concurrency = concurrency
 
     def run(self, ctx: CommandContext, source: ScanSource, rules: RuleVersion, calendar: WorkCalendar, now: datetime,
             *, dry_run: bool = False) -> ScanReport:
         report = ScanReport(now, rules.number, dry_run)
-        directory: list[SupervisorContact] | None = None
-        for batch in source.candidates(ScanHorizon.of(rules.rules, now), self._batch_size):
-            for facts, open_reminders in batch:
-                report.evaluated += 1
-                try:
-                    actions = evaluate(facts, open_reminders, rules, calendar, now)
-                    for action in actions:
-                        report.fallback_years.update(getattr(getattr(action, "counting", None), "fallback_years", ()))
-                        if dry_run:
-                            report.actions[_name(action)] += 1
-                            report.planned.append((facts.credit_code, action))
-                            continue
-                        if directory is None:
-                            directory = source.supervisors()
-                        if self._reminders.apply(ctx, action, facts, rules.rules, directory) is None:
+        lock = threading.Lock()
+        directory: list[list[SupervisorContact]] = []
+
+        def supervisors() -> list[SupervisorContact]:
+            with lock:
+                if not directory:
+                    directory.append(source.supervisors())
+                return directory[0]
+
+        def evaluated(facts: EnterpriseFacts, open_reminders: list[OpenReminder]) -> list[DueAction]:
+            try:
+                return evaluate(facts, open_reminders, rules, calendar, now)
+            except (DomainError, ValueError, KeyError, TypeError) as error:
+                failed(facts, error)
+                return []
+
+        def carry_out(facts: EnterpriseFacts, actions: list[DueAction]) -> None:
+            try:
+                for action in actions:
+                    done = self._reminders.apply(ctx, action, facts, rules.rules, supervisors())
+                    with lock:
+                        if done is None:
                             report.already_done += 1  # another scan (or instance) got there first
                         else:
                             report.actions[_name(action)] += 1
-                except (DomainError, ValueError, KeyError, TypeError) as error:
-                    # One enterprise's bad data must not stop the scan of the others.
-                    report.failed.append(f"{facts.credit_code}: {type(error).__name__}: {error}"[:300])
-                    log.warning("reminder scan: enterprise %s failed: %s", facts.credit_code, error)
+            except (DomainError, ValueError, KeyError, TypeError) as error:
+                failed(facts, error)
+
+        def failed(facts: EnterpriseFacts, error: Exception) -> None:
+            """One enterprise's bad data must not stop the scan of the others."""
+            with lock:
+                report.failed.append(f"{facts.credit_code}: {type(error).__name__}: {error}"[:300])
+            log.warning("reminder scan: enterprise %s failed: %s", facts.credit_code, error)
+
+        # Evaluation is pure Python and runs in this thread; only the writes (database round trips)
+        # run side by side.
+        with ThreadPoolExecutor(max_workers=max(1, self._concurrency)) as pool:
+            for batch in source.candidates(ScanHorizon.of(rules.rules, now), self._batch_size):
+                report.evaluated += len(batch)
+                due = [(facts, actions) for facts, reminders in batch if (actions := evaluated(facts, reminders))]
+                for facts, actions in due:
+                    for action in actions:
+                        report.fallback_years.update(getattr(getattr(action, "counting", None), "fallback_years", ()))
+                if dry_run:
+                    for facts, actions in due:
+                        report.actions.update(_name(a) for a in actions)
+                        report.planned.extend((facts.credit_code, a) for a in actions)
+                elif self._concurrency <= 1:
+                    for facts, actions in due:
+                        carry_out(facts, actions)
+                else:
+                    list(pool.map(lambda item: carry_out(*item), due))
         return report
 
 

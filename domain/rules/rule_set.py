@@ -94,17 +94,24 @@ class RuleSet:
     quiet_hours: QuietHours = field(default_factory=QuietHours)
     industry_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     routes: tuple[Route, ...] = ()
+    _effective: dict[str, EffectiveRules] = field(default_factory=dict, compare=False, repr=False)
 
     def for_industry(self, industry: str) -> EffectiveRules:
-        base = EffectiveRules(self.risk_identification_days, self.investigation_interval_days, self.rectification_overdue,
-                              self.escalation_delay_days, self.supervisor_response_days, self.day_kind)
-        return replace(base, **dict(self.industry_overrides.get(industry, {})))
+        """Computed once per industry and rule set (a scan asks for every enterprise)."""
+        found = self._effective.get(industry)
+        if found is None:
+            base = EffectiveRules(self.risk_identification_days, self.investigation_interval_days,
+                                  self.rectification_overdue, self.escalation_delay_days, self.supervisor_response_days,
+                                  self.day_kind)
+            found = self._effective[industry] = replace(base, **dict(self.industry_overrides.get(industry, {})))
+        return found
 
     def routes_for(self, industry: str, supervision_level: str, escalation_level: int) -> list[Route]:
         return [r for r in self.routes if r.matches(industry, supervision_level, escalation_level)]
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["_effective"]
         data["industry_overrides"] = {k: dict(v) for k, v in self.industry_overrides.items()}
         data["routes"] = [{**asdict(r), "usernames": list(r.usernames)} for r in self.routes]
         return data
@@ -116,7 +123,7 @@ class RuleSet:
         if not isinstance(data, Mapping):
             checks.fail("rules", "must be an object")
             checks.done()
-        unknown = set(data) - {f for f in cls.__dataclass_fields__}
+        unknown = set(data) - {f for f in cls.__dataclass_fields__ if not f.startswith("_")}
         for name in sorted(unknown):
             checks.fail(name, "is not a supervision rule")
         defaults = cls()

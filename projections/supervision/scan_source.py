@@ -29,12 +29,13 @@ class ReadModelScanSource:
         self._live = live
         self._directory = directory
         self.as_of_position: int | None = None  # of the last batch read
+        self._last_key = ""
 
     def supervisors(self) -> list[SupervisorContact]:
         return self._directory()
 
     def candidates(self, horizon: ScanHorizon, batch_size: int) -> Iterator[list[tuple[EnterpriseFacts, list[OpenReminder]]]]:
-        after = ""
+        after = self._last_key = ""
         while True:
             batch = self._live.run(NAMES, lambda snap: self._batch(snap, horizon, after, batch_size))
             if not batch:
@@ -42,7 +43,7 @@ class ReadModelScanSource:
             yield batch
             if len(batch) < batch_size:
                 return
-            after = batch[-1][0].credit_code
+            after = self._last_key
 
     def _batch(self, snap: Snapshot, horizon: ScanHorizon, after: str, limit: int) -> list[tuple[EnterpriseFacts, list[OpenReminder]]]:
         self.as_of_position = snap.as_of_position
@@ -56,12 +57,14 @@ class ReadModelScanSource:
         if horizon.rectification_on:
             reasons.append(exists().where(h.c.enterprise_id == e.c.enterprise_id, h.c.open == 1, h.c.deadline < horizon.now))
         # active ones by their reasons; deregistered ones only to close what they left open
+        # keyset on the primary key: each batch is an index range, not a scan and sort of the table
         rows = [dict(m) for m in snap.conn.execute(
-            select(e).where(e.c.credit_code > after, or_(and_(e.c.status == "active", or_(*reasons)), and_(
+            select(e).where(e.c.enterprise_id > after, or_(and_(e.c.status == "active", or_(*reasons)), and_(
                 e.c.status != "active", exists().where(r.c.credit_code == e.c.credit_code, r.c.status.in_(OPEN)))))
-            .order_by(e.c.credit_code).limit(limit)).mappings()]
+            .order_by(e.c.enterprise_id).limit(limit)).mappings()]
         if not rows:
             return []
+        self._last_key = rows[-1]["enterprise_id"]
         codes = [row["credit_code"] for row in rows]
         ids = [row["enterprise_id"] for row in rows]
         reminders: dict[str, list[OpenReminder]] = defaultdict(list)

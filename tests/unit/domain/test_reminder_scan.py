@@ -89,3 +89,11 @@ def test_a_scan_says_when_working_days_fell_back_to_calendar_days() -> None:
     report = ReminderScan(services.reminders).run(ctx(), ListSource([late]), working, WorkCalendar(), NOW, dry_run=True)
     assert report.fallback_years == {2026}
     assert "no calendar published for 2026: working days counted as calendar days" in report.summary()
+
+
+def test_a_concurrent_scan_does_the_same() -> None:
+    services = ledger_services(Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
+    enterprises = [enterprise(f"91410100MA000001{i:02d}", NOW - timedelta(days=15)) for i in range(40)]
+    report = ReminderScan(services.reminders, batch_size=7, concurrency=4).run(
+        ctx(), ListSource(enterprises), DEFAULT_VERSION, WorkCalendar(), NOW)
+    assert report.evaluated == 40 and report.actions == {"raise risk_identification": 40, "raise hazard_investigation": 40}
