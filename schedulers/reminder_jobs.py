@@ -114,11 +114,13 @@ class ReminderScheduler:
         self._scheduler: Any = None
 
     def start(self) -> None:
+        # APScheduler logs every run at INFO (a line every few seconds); the jobs log what they did.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
         scheduler.add_job(lambda: self._scan.run(self._clock()), CronTrigger.from_crontab(self._cron, timezone="Asia/Shanghai"),
-                          id="reminder-scan", coalesce=True, max_instances=1, misfire_grace_time=3600)
+                          id="reminder-scan", name="reminder scan", coalesce=True, max_instances=1, misfire_grace_time=3600)
         scheduler.add_job(lambda: self._dispatch.run(self._clock()), IntervalTrigger(seconds=self._dispatch_seconds),
-                          id="reminder-dispatch", coalesce=True, max_instances=1)
+                          id="reminder-dispatch", name="reminder dispatch", coalesce=True, max_instances=1)
         scheduler.start()
         self._scheduler = scheduler
 
