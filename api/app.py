@@ -24,7 +24,7 @@ from api.interfaces import declared_interfaces
 from api.supervision_cli import publish_missing_years
 from api.openapi_docs import install_api_docs
 from api.request_limits import BodySizeLimit, refuse_control_characters_in_url
-from api.rest import (audit, call_logs, catalog, enterprises, hazards, inbox, inspections, oauth, reminders, risks, sessions,
+from api.rest import (audit, calendar, call_logs, catalog, enterprises, hazards, inbox, inspections, oauth, reminders, risks, sessions,
                       subscriptions, supervision_rules, users)
 
 DESCRIPTION = """
@@ -116,7 +116,7 @@ def create_app(services: Services) -> FastAPI:
 
     for router in (sessions.router, enterprises.router, risks.router, hazards.router, inspections.router, audit.router,
                    call_logs.router, catalog.router, subscriptions.router, oauth.router, users.router,
-                   supervision_rules.router, reminders.router, inbox.router):
+                   supervision_rules.router, calendar.router, reminders.router, inbox.router):
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(refuse_control_characters_in_url)])
     app.include_router(graphql_router(services.settings), prefix="/graphql", tags=["graphql"])
     return app

@@ -158,3 +158,20 @@ def test_graphql_reads_rules_reminders_and_the_inbox_in_scope(client: TestClient
     assert inbox["unread"] == 2 and {m["title"] for m in inbox["items"]} == {"风险辨识提醒", "隐患排查提醒"}
     refused = client.post("/graphql", json={"query": '{ reminders(kind: "bogus") { asOfPosition } }'}, headers=city).json()
     assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_an_admin_corrects_a_calendar_year(own_ledger: tuple[TestClient, Services]) -> None:
+    client, services = own_ledger
+    headers = admin(client, services)
+    loaded = client.get("/api/v1/calendar/2026", headers=headers)  # published at start from the package
+    assert loaded.status_code == 200 and "2026-10-10" in loaded.json()["workdays"]
+    body = {"holidays": loaded.json()["holidays"] + ["2026-12-31"], "workdays": loaded.json()["workdays"],
+            "source": "省政府通知（测试）"}
+    corrected = client.put("/api/v1/calendar/2026", json=body, headers=headers)
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["version"] == 2 and "2026-12-31" in corrected.json()["holidays"]
+    assert client.put("/api/v1/calendar/2026", json=body, headers=headers).json()["position"] is None
+    wrong = body | {"holidays": ["2025-12-31"]}
+    assert {tuple(e["loc"]) for e in assert_problem(client.put("/api/v1/calendar/2026", json=wrong, headers=headers), 422)["errors"]} == {("body", "holidays")}
+    assert_problem(client.put("/api/v1/calendar/2026", json=body, headers=login(client, add_user(services, "auditor"))), 403)
+    assert_problem(client.get("/api/v1/calendar/2099", headers=headers), 404)
