@@ -11,7 +11,8 @@ from strawberry.types import Info
 
 from api.graphql.context import GraphQLContext
 from api.graphql.schema import DEFAULT_PAGE, bad_input, decode_cursor, encode_cursor, page_size, read
-from api.graphql.supervision.types import Inbox, InboxMessage, Reminder, ReminderConnection, ReminderEdge, SupervisionRules
+from api.graphql.supervision.types import (Inbox, InboxMessage, Reminder, ReminderConnection, ReminderEdge,
+                                          SupervisionRules, from_row)
 from api.graphql.types import PageInfo
 from projections.live import LiveTables
 from projections.supervision.queries import ReminderFilter, ReminderReads
@@ -51,7 +52,7 @@ class SupervisionQuery:
         page = await read(_reads(context).page, context.scope, ReminderFilter(kind, status, credit_code, from_, to),
                           page_size(first), key)
         edges = [ReminderEdge(cursor=encode_cursor("reminder", f"{r['raised_at'].isoformat()}|{r['reminder_id']}"),
-                              node=Reminder.of(r)) for r in page.rows]
+                              node=from_row(Reminder, r)) for r in page.rows]
         info_ = PageInfo(has_next_page=page.next_after is not None, start_cursor=edges[0].cursor if edges else None,
                          end_cursor=edges[-1].cursor if edges else None, earlier=None)
         return ReminderConnection(as_of_position=page.as_of_position, edges=edges, page_info=info_)
@@ -63,4 +64,4 @@ class SupervisionQuery:
             raise bad_input("log in first")
         recipient = f"enterprise:{principal.credit_code}" if principal.credit_code else f"user:{principal.username}"
         rows, unread, position = await read(_reads(info.context).inbox, [recipient], page_size(first), None, unread_only)
-        return Inbox(as_of_position=position, unread=unread, items=[InboxMessage.of(r) for r in rows])
+        return Inbox(as_of_position=position, unread=unread, items=[from_row(InboxMessage, r) for r in rows])

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.types import PageInfo
 from domain.rules.aggregate import RuleVersion
+
+T = TypeVar("T")
+
+
+def from_row(cls: type[T], row: dict[str, Any]) -> T:
+    """A type whose fields are all columns of a read-model row, by name."""
+    return cls(**{name: row[name] for name in cls.__annotations__})
 
 
 @strawberry.type(description="监管规则: one version of the supervision rules")
@@ -41,9 +48,6 @@ class Reminder:
     rule_version: int
     raised_at: datetime
 
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Reminder:
-        return cls(**{name: row[name] for name in cls.__annotations__})
 
 
 @strawberry.type
@@ -68,9 +72,6 @@ class InboxMessage:
     created_at: datetime
     read_at: datetime | None
 
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> InboxMessage:
-        return cls(**{name: row[name] for name in cls.__annotations__})
 
 
 @strawberry.type
