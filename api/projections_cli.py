@@ -38,12 +38,23 @@ def _runner(settings: Settings, batch_size: int | None = None) -> Iterator[Proje
         services.close()
 
 
+def child_config(settings: Settings) -> dict[str, Any]:
+    """What a catch-up process needs to build its own services: the settings, without background parts."""
+    return settings.model_dump() | {"projections": "off", "reminders": "off", "nats_url": None}
+
+
+def catch_up_child(config: dict[str, Any], name: str, batch_size: int) -> int:
+    """One projection's catch-up in a spawned process, which is composed like any other (bootstrap)."""
+    with _runner(Settings(**config), batch_size) as runner:
+        return runner.catch_up(name)
+
+
 def run_projections(settings: Settings, *, once: bool, processes: bool) -> None:
     with _runner(settings) as runner:
         if once or processes:
             runner.ensure_current()
             if processes:
-                catch_up_in_processes(settings.eventsourcing_env(), batch_size=settings.projection_batch_size)
+                catch_up_in_processes(catch_up_child, child_config(settings), batch_size=settings.projection_batch_size)
             runner.catch_up()
             if once:
                 _print_status(runner.status(), {}, as_json=False)

@@ -91,6 +91,7 @@ def reset_read_model(runner: Any) -> None:
 
 def timed_catch_up(ledger: Ledger, env: dict[str, str], batch: int, processes: bool,
                    pipelined: bool = True) -> tuple[float, int]:
+    from api.projections_cli import catch_up_child
     from projections.parallel import catch_up_in_processes
     from projections.runner import ProjectionRunner
 
@@ -100,7 +101,7 @@ def timed_catch_up(ledger: Ledger, env: dict[str, str], batch: int, processes: b
     runner = ProjectionRunner(ledger, batch_size=batch, pipelined=pipelined)
     runner.ensure_current()  # the empty read model (position 0); not timed
     started = time.perf_counter()
-    applied = sum(catch_up_in_processes(env, batch_size=batch).values()) if processes else runner.catch_up()
+    applied = sum(catch_up_in_processes(catch_up_child, {"database_url": env["SQLALCHEMY_URL"]}, batch_size=batch).values()) if processes else runner.catch_up()
     seconds = time.perf_counter() - started
     status = runner.status()
     assert all(s["lag"] == 0 for s in status), status

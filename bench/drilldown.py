@@ -155,6 +155,7 @@ def vacuum(url: str) -> float:
 def build(url: str, args: argparse.Namespace) -> dict[str, Any]:
     """Fill with the fast path, catch the read models up, rebuild the drill-down facts, VACUUM
     ANALYZE; returns the marker."""
+    from api.projections_cli import catch_up_child
     from projections.parallel import catch_up_in_processes
     from projections.runner import ProjectionRunner
 
@@ -179,7 +180,7 @@ def build(url: str, args: argparse.Namespace) -> dict[str, Any]:
     runner.ensure_current()  # the empty read model (position 0); not timed
     log("catching up the read models (one process per projection) ...")
     started = time.perf_counter()
-    applied = catch_up_in_processes(env, batch_size=args.batch)
+    applied = catch_up_in_processes(catch_up_child, {"database_url": env["SQLALCHEMY_URL"]}, batch_size=args.batch)
     catchup_seconds = time.perf_counter() - started
     status = runner.status()
     runner.close()
@@ -229,6 +230,7 @@ def ensure_ledger(args: argparse.Namespace) -> tuple[str, dict[str, Any], bool]:
 def _bring_read_models_current(url: str, batch: int) -> None:
     """Rebuild projections whose code version is newer than the tables' (other engineers' changes),
     create new ones and catch everything up; VACUUM ANALYZE if anything was done."""
+    from api.projections_cli import catch_up_child
     from projections.parallel import catch_up_in_processes
     from projections.runner import ProjectionRunner
 
@@ -248,7 +250,7 @@ def _bring_read_models_current(url: str, batch: int) -> None:
         behind = max((s["lag"] for s in runner.status()), default=0)
         if behind > 100_000:
             log(f"read models {behind:,} events behind: catching up (one process per projection) ...")
-            catch_up_in_processes(env, batch_size=batch)
+            catch_up_in_processes(catch_up_child, {"database_url": env["SQLALCHEMY_URL"]}, batch_size=batch)
         else:
             runner.catch_up()
         if time.perf_counter() - started > 5:

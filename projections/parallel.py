@@ -11,37 +11,32 @@ batch still takes its projection's tracking-row lock.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from projections.registry import all_projections
 
 
-def _catch_up_one(env: dict[str, str], name: str, batch_size: int, results: Any) -> None:
-    # Imported in the child: it builds its own ledger and engines, nothing is shared with the parent.
-    from domain.ledger import Ledger
-    from projections.runner import ProjectionRunner
+# (configuration, projection name, batch size) -> events applied; runs in the child process, which
+# builds what it needs through the application's composition root (api/projections_cli.py).
+ChildCatchUp = Callable[[dict[str, Any], str, int], int]
 
-    ledger = Ledger(env=env)
-    runner = ProjectionRunner(ledger, batch_size=batch_size)
-    try:
-        results.put((name, runner.catch_up(name)))
-    finally:
-        runner.close()
-        ledger.close()
+
+def _run_child(child: ChildCatchUp, config: dict[str, Any], name: str, batch_size: int, results: Any) -> None:
+    results.put((name, child(config, name, batch_size)))
 
 
 def catch_up_in_processes(
-    env: Mapping[str, str], names: Sequence[str] | None = None, batch_size: int = 5000
+    child: ChildCatchUp, config: Mapping[str, Any], names: Sequence[str] | None = None, batch_size: int = 5000
 ) -> dict[str, int]:
-    """Catch up `names` (all projections by default) in one spawned process each, using the
-    eventsourcing `env` (e.g. Settings.eventsourcing_env()). Returns events applied per projection;
-    raises if a process failed. Call `ProjectionRunner.ensure_current()` first."""
+    """Catch up `names` (all projections by default) in one spawned process each: `child(config,
+    name, batch_size)` runs in each (a module-level function, so it can be spawned). Returns events
+    applied per projection; raises if a process failed. Call `ProjectionRunner.ensure_current()` first."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     chosen = list(names or [p.name for p in all_projections()])
     processes = [
-        context.Process(target=_catch_up_one, args=(dict(env), name, batch_size, results), name=f"catch-up-{name}")
+        context.Process(target=_run_child, args=(child, dict(config), name, batch_size, results), name=f"catch-up-{name}")
         for name in chosen
     ]
     for process in processes:

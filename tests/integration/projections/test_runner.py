@@ -192,14 +192,14 @@ class _RegistersV2(RegisterProjection):
 
 
 def test_catch_up_in_processes_equals_one_runner(ledger: Ledger, ledger_url: str) -> None:
+    from api.projections_cli import catch_up_child
     from projections.parallel import catch_up_in_processes
 
     fill(ledger, 1500)
     runner = ProjectionRunner(ledger, batch_size=100)
     try:
         runner.ensure_current()
-        applied = catch_up_in_processes({"PERSISTENCE_MODULE": "adapters.persistence.lean_recorder",
-                                         "SQLALCHEMY_URL": ledger_url}, batch_size=100)
+        applied = catch_up_in_processes(catch_up_child, {"database_url": ledger_url}, batch_size=100)
         assert set(applied) == {p.name for p in all_projections()}
         assert all(n for name, n in applied.items() if name != "reminders")  # the fill raises no reminder
         assert all(s["lag"] == 0 for s in runner.status())
