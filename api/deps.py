@@ -181,6 +181,7 @@ def interface_call(code: str) -> object:
 EnterpriseCommandDep = Annotated[CommandCall, Depends(command_call(Role.ENTERPRISE, enterprise=True))]
 PortalCommandDep = EnterpriseCommandDep  # enterprise users in the portal (subscriptions), not interfaces
 AdminCommandDep = Annotated[CommandCall, Depends(command_call(Role.ADMIN))]
+SupervisorCommandDep = Annotated[CommandCall, Depends(command_call(Role.SUPERVISOR))]
 ReaderCommandDep = Annotated[CommandCall, Depends(command_call())]  # any logged-in user, e.g. marking a message read
 
 

@@ -10,14 +10,18 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from fastapi.exceptions import RequestValidationError
 
-from api.deps import Principal, PrincipalDep, ServicesDep
+from api.commanding import created, execute
+from api.deps import Principal, PrincipalDep, ServicesDep, SupervisorCommandDep
+from api.errors import Forbidden
 from api.graphql.scope import read_scope
-from api.schemas.common import PROBLEMS
+from api.schemas.common import PROBLEMS, Accepted
 from api.rest.audit import audit_event, plain
-from api.schemas.supervision import ReminderDetail, ReminderPage, ReminderSummary
+from api.schemas.supervision import ReminderDetail, ReminderPage, ReminderSummary, ResponseIn
 from domain.reminders.aggregate import Reminder
+from domain.reminders.responses import ResponseSpec, may_answer
 from domain.shared.errors import NotFound
 from projections.live import LiveTables
 from projections.scope import ReadScope
@@ -90,3 +94,23 @@ def _cursor(after: str | None) -> str | None:
 def _summary(row: dict[str, Any]) -> ReminderSummary:
     return ReminderSummary(**{k: row[k] for k in ReminderSummary.model_fields if k != "deadline"},
                            deadline=row["deadline"].isoformat())
+
+
+@router.post("/{reminder_id}/responses", response_model=Accepted, status_code=201)
+def respond(reminder_id: UUID, body: ResponseIn, call: SupervisorCommandDep) -> JSONResponse:
+    """Record the measures taken and their result (supervisors). Allowed for a supervisor the
+    reminder was escalated to, or whose scope covers the enterprise from its tier or a higher one;
+    others 403; a resolved or closed reminder 409. Several supervisors may answer."""
+    services, principal = call.services, call.principal
+    reminder = services.write.runner.exists(reminder_id)
+    if not isinstance(reminder, Reminder):
+        raise NotFound(f"no reminder {reminder_id}")
+    scope = principal.scope
+    region = (scope.region_prefix or "").ljust(6, "0") if scope.region_prefix else None
+    if not may_answer(principal.username, region, tuple(scope.industries), reminder.escalated_to(principal.username),
+                      reminder.placement.get("region_code", ""), reminder.placement.get("industry", ""),
+                      reminder.placement.get("supervision_level", "")):
+        raise Forbidden("only a supervisor the reminder was escalated to, or whose scope covers the enterprise, may answer")
+    spec = ResponseSpec(tuple(body.measures), body.result, body.happened_at, tuple(body.attachments))
+    return execute(call, lambda ctx: services.write.reminders.respond(ctx, reminder_id, principal.username, spec),
+                   created("reminder_id"))

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.schemas.common import StandardModel
+from api.schemas.common import MultiLineText, StandardModel
 from api.schemas.audit import AuditEvent
 
 IndustryOverride = dict[str, int | bool | str]
@@ -103,3 +103,17 @@ class Inbox(BaseModel):
     items: list[InboxMessage]
     unread: int
     as_of_position: int
+
+
+Measure = Literal["phone_call", "on_site_inspection", "written_order", "interview", "enforcement", "other"]
+Attachment = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class ResponseIn(StandardModel):
+    """处理措施和结果: what a supervisor did about an escalated reminder."""
+
+    measures: list[Measure] = Field(min_length=1, max_length=6, description="措施: phone_call 电话督促, on_site_inspection 现场检查, "
+                                    "written_order 下达整改指令书, interview 约谈, enforcement 立案处罚, other 其他")
+    result: MultiLineText = Field(min_length=1, max_length=2000, description="结果")
+    happened_at: AwareDatetime = Field(description="when the measures were taken (business time)")
+    attachments: list[Attachment] = Field(default_factory=list, max_length=10, description="references to documents kept elsewhere")

@@ -56,6 +56,7 @@ class Reminder(LedgerAggregate):
         self.messages: dict[str, dict[str, str]] = {m["message_id"]: dict(m) for m in messages}
         self.deliveries: dict[str, str] = {}  # message id -> latest result
         self.read: dict[str, str] = {}  # in-app message id -> who read it
+        self.responses: list[dict[str, Any]] = []  # supervisors' answers, in order
         self.resolution: dict[str, Any] | None = None
         self.registration = {"credit_code": credit_code, "kind": kind, "cycle_key": cycle_key}
 
@@ -115,6 +116,30 @@ class Reminder(LedgerAggregate):
     def undelivered(self) -> list[dict[str, str]]:
         """Due messages without a final result: what a dispatcher still has to send."""
         return [m for mid, m in self.messages.items() if self.deliveries.get(mid) not in FINAL_RESULTS]
+
+    # -- supervisors' responses ---------------------------------------------------------------------
+
+    def respond(self, supervisor: str, measures: list[str], result: str, happened_at: datetime,
+                attachments: list[str], at: datetime, meta: Meta) -> None:
+        """A supervisor's answer (处理措施和结果): several may answer; each answers the escalation
+        level in force, which then stops climbing. Refused once the reminder is resolved or closed."""
+        self._require_open()
+        self._responded(supervisor=supervisor, measures=list(measures), result=result, happened_at=happened_at,
+                        attachments=list(attachments), level=self.escalation_level, at=at, meta=meta)
+
+    @event("Responded")
+    def _responded(self, supervisor: str, measures: list[str], result: str, happened_at: datetime,
+                   attachments: list[str], level: int, at: datetime, meta: Meta) -> None:
+        self.responses.append({"supervisor": supervisor, "measures": list(measures), "result": result,
+                               "happened_at": happened_at, "attachments": list(attachments), "level": level})
+
+    @property
+    def answered(self) -> bool:
+        """Whether someone answered the escalation level in force (an answer to an earlier level does not count)."""
+        return any(r["level"] == self.escalation_level for r in self.responses)
+
+    def escalated_to(self, username: str) -> bool:
+        return any(r["username"] == username for e in self.escalations for r in e["recipients"])
 
     # -- in-app messages ----------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from domain.reminders.aggregate import Reminder
 from domain.reminders.evaluation import Close, DueAction, Escalate, Raise, Resolve
 from domain.reminders.facts import EnterpriseFacts
 from domain.reminders.messages import to_enterprise, to_supervisors
+from domain.reminders.responses import ResponseSpec
 from domain.reminders.routing import SupervisorContact, recipients
 from domain.reminders.days import china_day
 from domain.rules.rule_set import RuleSet
@@ -63,6 +64,13 @@ class ReminderCommands:
                 {"credit_code": facts.credit_code, "kind": due.kind.value, "cycle_key": due.cycle_key}),
         )
         return receipt if receipt.created else None
+
+    def respond(self, ctx: CommandContext, reminder_id: UUID, supervisor: str, spec: ResponseSpec) -> Receipt:
+        """Record a supervisor's measures and result (the caller checked that they may answer)."""
+        checked = spec.validated(ctx.meta.recorded_at)
+        return self._runner.change(ctx, reminder_id, Reminder, lambda r: r.respond(
+            supervisor, list(checked.measures), checked.result, checked.happened_at, list(checked.attachments),
+            ctx.meta.recorded_at, ctx.meta))
 
     def mark_read(self, ctx: CommandContext, reminder_id: UUID, message_id: str, reader: str) -> Receipt:
         """Mark an in-app message read; a second time writes nothing (the receipt has no position)."""

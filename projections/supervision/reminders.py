@@ -20,14 +20,14 @@ from projections.base import Positioned
 from projections.store import Store
 from projections.supervision import tables
 
-EVENTS = (Reminder.Raised, Reminder.Escalated, Reminder.DeliveryRecorded, Reminder.MessageRead, Reminder.Resolved,
-          Reminder.Closed)
+EVENTS = (Reminder.Raised, Reminder.Escalated, Reminder.DeliveryRecorded, Reminder.MessageRead, Reminder.Responded,
+          Reminder.Resolved, Reminder.Closed)
 UNSENT = ("pending", "held", "capped", "retrying")
 
 
 class RemindersProjection:
     name = "reminders"
-    version = 1
+    version = 2  # 2: supervisors' responses mark the escalation in force answered
     tables = (tables.reminders, tables.outbox, tables.inbox)
     topics = tuple(get_topic(cls) for cls in EVENTS)
     unread_fields = frozenset({"timestamp", "originator_topic"})
@@ -65,6 +65,9 @@ class RemindersProjection:
                 if row is not None:
                     row.update(status=e.result, results=row["results"] + 1, updated_at=e.at)
                     touched_o.add(e.message_id)
+            elif kind is Reminder.Responded:
+                if e.level == rows[key]["escalation_level"]:
+                    rows[key]["answered"] = 1  # the scan stops climbing the ladder
             elif kind is Reminder.MessageRead:
                 row = inbox.get(e.message_id)
                 if row is not None and row["read_at"] is None:

@@ -157,3 +157,37 @@ def test_an_overdue_rectification_is_reminded_until_acceptance(
     tick(services)
     resolved = reminder(client, admin, kind="rectification_overdue")
     assert resolved["status"] == "resolved" and resolved["resolution"]["position"] == accepted.json()["position"]
+
+
+def test_a_supervisors_answer_stops_the_climb_and_others_may_not_answer(
+        own_ledger: tuple[TestClient, Services], clock: FakeClock) -> None:
+    client, services = own_ledger
+    supervisors(services)
+    county = add_user(services, "supervisor", region_code="410185", mobile="13900000009")
+    luoyang = add_user(services, "supervisor", region_code="410300")
+    admin = add_user(services, "admin")
+    credit_code = register_enterprise(services, region_code="410185")
+    clock.advance(days=11)  # 12-04: late, the enterprise is told
+    tick(services)
+    clock.advance(days=4)  # 12-08: escalated to the county
+    tick(services)
+    reminder_id = reminder(client, admin, kind="risk_identification")["reminder_id"]
+    assert reminder(client, admin, kind="risk_identification")["escalation_level"] == 1
+    answer = {"measures": ["phone_call", "on_site_inspection"], "result": "现场检查，责令三日内完成风险辨识。",
+              "happened_at": (clock() - timedelta(hours=2)).isoformat()}
+    url = f"/api/v1/reminders/{reminder_id}/responses"
+    assert client.post(url, json=answer, headers=login(client, luoyang)).status_code == 403
+    bad = client.post(url, json=answer | {"measures": ["telepathy"]}, headers=login(client, county))
+    assert bad.status_code == 422
+    done = client.post(url, json=answer, headers=login(client, county))
+    assert done.status_code == 201, done.text
+    clock.advance(days=8)  # five whole days and more: answered, so the city is not told
+    tick(services)
+    after = reminder(client, admin, kind="risk_identification")
+    assert after["escalation_level"] == 1 and after["status"] == "escalated"
+    assert [e["type"] for e in after["trail"]].count("Reminder.Responded") == 1
+    token = client_token(client, services, credit_code)[1]
+    client.post("/api/v1/risks", json=risk_body(identified_at=(clock() - timedelta(hours=1)).astimezone(CST).isoformat()),
+                headers=token)
+    tick(services)
+    assert client.post(url, json=answer, headers=login(client, county)).status_code == 409  # resolved
