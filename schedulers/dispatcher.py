@@ -9,7 +9,9 @@ sending and recording ends in a resend that the gateway recognises.
 SMS is held during quiet hours (the rules in force; China time) and after the provider's daily cap
 until the next China day; in-app messages are in the inbox already and are recorded as delivered.
 A message without a mobile number on record fails with that reason. A gateway failure that may
-pass is retried on later rounds, up to `max_attempts`, then recorded as failed.
+pass is retried on later rounds, up to `max_attempts`, then recorded as failed. A message that
+cannot be handled at all (its reminder unreadable, say) is logged once, skipped after
+SET_ASIDE_AFTER rounds and never stops the others; a database outage stops the round instead.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from adapters.persistence.availability import is_database_unavailable
 from adapters.sms.gateway import SmsGateway, SmsMessage
 from domain.reminders.commands import ReminderCommands
 from domain.reminders.days import china_day, china_time
@@ -32,6 +35,8 @@ from projections.live import LiveTables
 from projections.supervision.outbox import QueuedMessage, due_messages
 
 log = logging.getLogger("ledger.reminders.dispatcher")
+
+SET_ASIDE_AFTER = 3  # rounds a message may fail in for a reason of its own before this process skips it
 
 
 @dataclass
@@ -50,20 +55,33 @@ class Dispatcher:
         self._mobile_of = mobile_of
         self._rules_at = rules_at
         self._max_attempts = max_attempts
+        self._failures: dict[str, int] = {}  # message id -> rounds it failed in (not delivery attempts)
 
     def run_once(self, now: datetime, limit: int = 200) -> DispatchReport:
         report = DispatchReport()
         quiet = self._rules_at(now).rules.quiet_hours.contains(china_time(now))
         for message in due_messages(self._live, now, limit):
+            if self._failures.get(message.message_id, 0) >= SET_ASIDE_AFTER:
+                continue  # set aside in this process (logged once); a restart tries again
             try:
                 outcome = self._dispatch(message, now, quiet)
             except Exception as error:  # noqa: BLE001 - one message must not stop the others
-                report.failed.append(f"{message.message_id}: {type(error).__name__}: {error}"[:300])
-                log.warning("dispatcher: message %s failed: %s", message.message_id, error)
+                if is_database_unavailable(error):
+                    raise  # not the message's fault: the round stops, the outage is logged once
+                self._set_back(message.message_id, error, report)
                 continue
             if outcome:
                 report.results[outcome] += 1
         return report
+
+    def _set_back(self, message_id: str, error: Exception, report: DispatchReport) -> None:
+        failures = self._failures[message_id] = self._failures.get(message_id, 0) + 1
+        report.failed.append(f"{message_id}: {type(error).__name__}: {error}"[:300])
+        if failures == 1:
+            log.warning("dispatcher: message %s failed: %s: %s", message_id, type(error).__name__, error)
+        elif failures == SET_ASIDE_AFTER:
+            log.error("dispatcher: message %s set aside after %d failed rounds (last: %s: %s)", message_id,
+                      failures, type(error).__name__, error)
 
     def _dispatch(self, message: QueuedMessage, now: datetime, quiet: bool) -> str | None:
         reminder = self._reminders.get(UUID(message.reminder_id))

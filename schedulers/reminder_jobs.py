@@ -18,6 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from adapters.persistence.advisory_lock import AdvisoryLock
+from adapters.persistence.availability import AvailabilityMonitor
 from domain.reminders.routing import SupervisorContact
 from domain.reminders.scan import ReminderScan, ScanReport
 from domain.services import LedgerServices
@@ -102,24 +103,39 @@ class DispatchJob:
 
 class ReminderScheduler:
     """APScheduler 3 in a background thread: the scan on a cron (China time), the dispatcher every
-    few seconds. A job that fails is logged by APScheduler and runs again at its next time."""
+    few seconds. A job that fails runs again at its next time: a database outage is logged once
+    when it starts and once when it ends (not a traceback every 30 s), any other failure in one
+    line per run."""
 
     def __init__(self, scan: ReminderScanJob, dispatch: DispatchJob, clock: Clock, cron: str,
-                 dispatch_seconds: float) -> None:
+                 dispatch_seconds: float, availability: AvailabilityMonitor | None = None) -> None:
         self._scan = scan
         self._dispatch = dispatch
         self._clock = clock
         self._cron = cron
         self._dispatch_seconds = dispatch_seconds
+        self._availability = availability or AvailabilityMonitor("reminders", what="job runs failed")
         self._scheduler: Any = None
+
+    def _guarded(self, name: str, job: Callable[[datetime], object]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                job(self._clock())
+            except Exception as error:  # noqa: BLE001 - the scheduler must keep its next run
+                if self._availability.refused(error) is None:
+                    log.error("%s failed: %s: %s", name, type(error).__name__, str(error).splitlines()[0][:300] if str(error) else "")
+                return
+            self._availability.reachable()
+
+        return run
 
     def start(self) -> None:
         # APScheduler logs every run at INFO (a line every few seconds); the jobs log what they did.
         logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
-        scheduler.add_job(lambda: self._scan.run(self._clock()), CronTrigger.from_crontab(self._cron, timezone="Asia/Shanghai"),
+        scheduler.add_job(self._guarded("reminder scan", self._scan.run), CronTrigger.from_crontab(self._cron, timezone="Asia/Shanghai"),
                           id="reminder-scan", name="reminder scan", coalesce=True, max_instances=1, misfire_grace_time=3600)
-        scheduler.add_job(lambda: self._dispatch.run(self._clock()), IntervalTrigger(seconds=self._dispatch_seconds),
+        scheduler.add_job(self._guarded("reminder dispatch", self._dispatch.run), IntervalTrigger(seconds=self._dispatch_seconds),
                           id="reminder-dispatch", name="reminder dispatch", coalesce=True, max_instances=1)
         scheduler.start()
         self._scheduler = scheduler

@@ -29,3 +29,29 @@ def test_the_dispatcher_runs_on_its_interval_with_the_injected_clock() -> None:
         scheduler.stop()
     assert dispatch.calls[0] == moment and scan.calls == []  # the scan waits for the top of the hour
     assert not any(t.name.startswith("APScheduler") for t in threading.enumerate())
+
+
+def test_a_failing_job_logs_one_line_and_runs_again(caplog) -> None:  # noqa: ANN001
+    import logging
+
+    class Broken:
+        def __init__(self) -> None:
+            self.runs = 0
+            self.twice = threading.Event()
+
+        def run(self, now: datetime) -> None:
+            self.runs += 1
+            if self.runs >= 2:
+                self.twice.set()
+            raise KeyError("a row it cannot read")
+
+    broken = Broken()
+    scheduler = ReminderScheduler(Recorder(), broken, lambda: datetime(2026, 12, 1, tzinfo=UTC), "0 * * * *", 0.1)  # type: ignore[arg-type]
+    with caplog.at_level(logging.INFO):
+        scheduler.start()
+        try:
+            assert broken.twice.wait(5)
+        finally:
+            scheduler.stop()
+    failures = [r for r in caplog.records if "reminder dispatch failed" in r.getMessage()]
+    assert len(failures) >= 2 and not any(r.exc_info for r in caplog.records)

@@ -97,3 +97,27 @@ def test_a_dispatcher_killed_between_send_and_record_loses_nothing_and_sends_not
     assert deliveries == ["delivered"] * 4
     assert len(FileGateway(path).messages()) == 2  # each SMS once, the first not again
     assert len({m["idempotency_key"] for m in FileGateway(path).messages()}) == 2
+
+
+def test_a_message_it_cannot_handle_is_logged_once_and_does_not_stop_the_others(
+        services: LedgerServices, runner: ProjectionRunner, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import uuid
+
+    from sqlalchemy import insert
+
+    raise_reminders(services, runner)
+    outbox = LiveTables(runner.engine).run(["reminders"], lambda snap: snap.tables["rm_outbox"])
+    with runner.engine.begin() as conn:  # a row no reminder owns (a damaged read model, say)
+        conn.execute(insert(outbox).values(message_id=str(uuid.uuid4()), reminder_id=str(uuid.uuid4()), channel="sms",
+                                           recipient="enterprise:x", title="t", text="t", due_at=DAYTIME - timedelta(days=1),
+                                           status="pending", results=0, updated_at=DAYTIME - timedelta(days=1)))
+    gateway = FileGateway(tmp_path / "sms.jsonl")
+    sender = dispatcher(services, runner, gateway)
+    with caplog.at_level("WARNING", logger="ledger.reminders.dispatcher"):
+        first = sender.run_once(DAYTIME)
+        for _ in range(5):
+            sender.run_once(DAYTIME)
+    assert first.results["delivered"] == 4 and len(first.failed) == 1  # the others went out
+    assert len(gateway.messages()) == 2
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2 and "failed" in lines[0] and "set aside after 3" in lines[1]
