@@ -21,7 +21,7 @@ from projections import failures
 from projections.registry import all_projections
 from projections.tracking import read_rows
 from api.interfaces import declared_interfaces
-from api.supervision_cli import publish_missing_years
+from adapters.calendar.chinese_calendar_source import publish_missing_years
 from api.openapi_docs import install_api_docs
 from api.request_limits import BodySizeLimit, refuse_control_characters_in_url
 from api.rest import (audit, calendar, call_logs, catalog, enterprises, hazards, inbox, inspections, oauth, reminders, risks, sessions,
@@ -88,7 +88,7 @@ def create_app(services: Services) -> FastAPI:
         # The catalog always matches what this app serves: declared from its own OpenAPI document.
         services.write.catalog.declare(system_context(services), declared_interfaces(app))
         # The statutory calendar years the package knows and the ledger lacks (working-day rules).
-        publish_missing_years(services, system_context(services))
+        publish_missing_years(services.write.calendar, system_context(services))
         try:
             yield
         finally:

@@ -67,16 +67,6 @@ def load_calendar(services: Services, context: CommandContext, years: list[int])
     return lines
 
 
-def publish_missing_years(services: Services, context: CommandContext) -> list[int]:
-    """At first start: the package's years the ledger lacks (a year an admin corrected stays as it is)."""
-    added = []
-    for year in known_years():
-        if services.write.calendar.year(year) is None and (days := year_days(year)) is not None:
-            services.write.calendar.publish_year(context, days, source())
-            added.append(year)
-    return added
-
-
 def replay_supervision(services: Services):  # noqa: ANN201 - a callable for seed_demo
     """What `serve` would have done at the end of each demo day: bring the read models up, scan
     as of that moment, and deliver what fell due (SMS through the configured gateway)."""

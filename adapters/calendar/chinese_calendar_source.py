@@ -10,6 +10,8 @@ from importlib.metadata import version
 import chinese_calendar
 
 from domain.rules.calendar import YearDays
+from domain.rules.commands import CalendarCommands
+from domain.shared.commands import CommandContext
 
 
 def source() -> str:
@@ -29,3 +31,13 @@ def year_days(year: int) -> YearDays | None:
     holidays = [d for d in chinese_calendar.holidays if d.year == year and d.weekday() < 5]
     workdays = [d for d in chinese_calendar.workdays if d.year == year and d.weekday() >= 5]
     return YearDays.checked(year, holidays, workdays)
+
+
+def publish_missing_years(calendar: CalendarCommands, context: CommandContext) -> list[int]:
+    """At start: the package's years the ledger lacks (a year an admin corrected stays as it is)."""
+    added = []
+    for year in known_years():
+        if calendar.year(year) is None and (days := year_days(year)) is not None:
+            calendar.publish_year(context, days, source())
+            added.append(year)
+    return added

@@ -19,6 +19,7 @@ from projections.live import LiveTables
 from projections.register.lookups import Lookups
 from projections.register.queries import Registers
 from projections.scope import ReadScope
+from projections.supervision.queries import ReminderReads
 
 
 @dataclass
@@ -28,11 +29,13 @@ class ReadModels:
     registers: Registers
     analytics: Analytics
     lookups: Lookups
+    reminders: ReminderReads
 
     @classmethod
     def on(cls, services: Services) -> ReadModels:
         live = LiveTables(services.engine)
-        return cls(Registers(services.engine, live), Analytics(services.engine, live), Lookups(services.engine, live))
+        return cls(Registers(services.engine, live), Analytics(services.engine, live), Lookups(services.engine, live),
+                   ReminderReads(live))
 
 
 class GraphQLContext(BaseContext):

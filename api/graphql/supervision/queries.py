@@ -14,15 +14,10 @@ from api.graphql.schema import DEFAULT_PAGE, bad_input, decode_cursor, encode_cu
 from api.graphql.supervision.types import (Inbox, InboxMessage, Reminder, ReminderConnection, ReminderEdge,
                                           SupervisionRules, from_row)
 from api.graphql.types import PageInfo
-from projections.live import LiveTables
-from projections.supervision.queries import ReminderFilter, ReminderReads
+from projections.supervision.queries import ReminderFilter
 
 KINDS = ("risk_identification", "hazard_investigation", "rectification_overdue")
 STATUSES = ("open", "escalated", "resolved", "closed")
-
-
-def _reads(context: GraphQLContext) -> ReminderReads:
-    return ReminderReads(LiveTables(context.services.engine))
 
 
 @strawberry.type
@@ -49,7 +44,7 @@ class SupervisionQuery:
             raise bad_input(f"status must be one of {', '.join(STATUSES)}", "status")
         context = info.context
         key = decode_cursor("reminder", after)
-        page = await read(_reads(context).page, context.scope, ReminderFilter(kind, status, credit_code, from_, to),
+        page = await read(context.read.reminders.page, context.scope, ReminderFilter(kind, status, credit_code, from_, to),
                           page_size(first), key)
         edges = [ReminderEdge(cursor=encode_cursor("reminder", f"{r['raised_at'].isoformat()}|{r['reminder_id']}"),
                               node=from_row(Reminder, r)) for r in page.rows]
@@ -63,5 +58,5 @@ class SupervisionQuery:
         if principal is None:
             raise bad_input("log in first")
         recipient = f"enterprise:{principal.credit_code}" if principal.credit_code else f"user:{principal.username}"
-        rows, unread, position = await read(_reads(info.context).inbox, [recipient], page_size(first), None, unread_only)
+        rows, unread, position = await read(info.context.read.reminders.inbox, [recipient], page_size(first), None, unread_only)
         return Inbox(as_of_position=position, unread=unread, items=[from_row(InboxMessage, r) for r in rows])

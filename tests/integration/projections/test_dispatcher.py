@@ -3,7 +3,6 @@ held, and a dispatcher killed between sending and recording neither loses nor re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 
 from adapters.sms.file import FileGateway
 from adapters.sms.gateway import SendResult, SmsMessage
-from domain.ledger import Ledger
 from domain.reminders.scan import ReminderScan
 from domain.rules.aggregate import DEFAULT_VERSION
 from domain.rules.calendar import WorkCalendar

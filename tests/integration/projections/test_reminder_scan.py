@@ -4,13 +4,10 @@ supervisors, with their messages queued in the outbox and the inboxes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
-from domain.ledger import Ledger
 from domain.reminders.aggregate import Reminder
 from domain.reminders.routing import SupervisorContact
 from domain.reminders.scan import ReminderScan
