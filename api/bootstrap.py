@@ -15,14 +15,14 @@ from adapters.persistence.event_reader import EventReader
 from adapters.persistence.group_commit import GroupCommitter
 from adapters.persistence.idempotency import IdempotencyStore
 from adapters.persistence.secrets import get_or_create_secret
-from adapters.persistence.tables import metadata
+from adapters.persistence.tables import create_missing, metadata
 from api.access import RateLimiter, SubscriptionGate, UserGate, standing_of
 from api.settings import Settings
 from domain.ledger import Ledger
 from domain.risks.assessment import AssessmentBands
 from domain.services import LedgerServices, ledger_services
 from domain.shared.time import Clock
-from projections.schema import create_bookkeeping
+from projections.schema import failures, tracking
 from adapters.nats.relay import run_relay_forever
 from adapters.persistence.advisory_lock import AdvisoryLock
 from adapters.sms.gateway import gateway_from_setting
@@ -116,8 +116,9 @@ def background_parts(settings: Settings, ledger: Ledger, engine: Engine, committ
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
     ledger = build_ledger(settings)
     engine: Engine = ledger.recorder.datastore.engine  # type: ignore[attr-defined]
-    metadata.create_all(engine, checkfirst=True)
-    create_bookkeeping(engine)  # read-model positions and failures: health and GraphQL read them from the start
+    # The ledger's own tables, and the read-model positions and failures (health and GraphQL read
+    # them from the start); processes starting together may race to create them.
+    create_missing(engine, [*metadata.sorted_tables, tracking, failures])
     if engine.dialect.name == "sqlite":
         # WAL before any background thread opens its own connection: the store switches lazily on
         # its first transaction, and that switch failed ("database is locked") when the projection

@@ -42,16 +42,15 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
 from adapters.nats import payload
 from adapters.persistence.advisory_lock import AdvisoryLock
 from adapters.persistence.availability import AvailabilityMonitor
-from adapters.persistence.tables import relay_tracking
+from adapters.persistence.tables import create_missing, relay_tracking
 
 log = logging.getLogger(__name__)
 
@@ -495,11 +494,7 @@ class NatsRelay:
         with self._table_lock:
             if self._table_ready:
                 return
-            try:
-                relay_tracking.create(self._engine, checkfirst=True)
-            except DBAPIError:
-                if not inspect(self._engine).has_table(relay_tracking.name):
-                    raise
+            create_missing(self._engine, [relay_tracking])
             self._table_ready = True
 
     # ------------------------------------------------------------------ one active relay per name

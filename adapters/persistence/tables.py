@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Float, Index, Integer, LargeBinary, MetaData, String, Table, Text
+from collections.abc import Iterable
+
+from sqlalchemy import (BigInteger, Column, DateTime, Float, Index, Integer, LargeBinary, MetaData, String, Table, Text,
+                        inspect)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 metadata = MetaData()
 
@@ -65,3 +70,16 @@ relay_tracking = Table(
     Column("name", Text, primary_key=True),
     Column("position", BigInteger, nullable=False),
 )
+
+
+def create_missing(engine: Engine, tables: Iterable[Table]) -> None:
+    """Create those of `tables` that do not exist yet, safely when several processes start at once
+    (parallel catch-up children, two `serve`s): between one's "does it exist?" and its CREATE the
+    other may have created it, and the database then refuses the CREATE. Such a refusal is only
+    an error if the table is still missing afterwards."""
+    for table in tables:
+        try:
+            table.create(engine, checkfirst=True)
+        except DBAPIError:
+            if not inspect(engine).has_table(table.name):
+                raise
