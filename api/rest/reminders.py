@@ -112,5 +112,7 @@ def respond(reminder_id: UUID, body: ResponseIn, call: SupervisorCommandDep) -> 
                       reminder.placement.get("supervision_level", "")):
         raise Forbidden("only a supervisor the reminder was escalated to, or whose scope covers the enterprise, may answer")
     spec = ResponseSpec(tuple(body.measures), body.result, body.happened_at, tuple(body.attachments))
-    return execute(call, lambda ctx: services.write.reminders.respond(ctx, reminder_id, principal.username, spec),
+    year = call.services.clock().year
+    calendar = services.write.calendar.calendar(year - 1, year)  # an escalation of last year answered this year
+    return execute(call, lambda ctx: services.write.reminders.respond(ctx, reminder_id, principal.username, spec, calendar),
                    created("reminder_id"))

@@ -30,6 +30,16 @@ class RouteIn(StandardModel):
     mode: Literal["add", "only"] = Field("add", description="add: besides the default recipients; only: instead of them")
 
 
+class AssessmentWeightsIn(StandardModel):
+    """绩效考核 weights: what each received escalation scores (0-1), points per enforcement-plan entry (0-20)."""
+
+    answered_in_time: float = Field(1.0, description="answered by the response deadline")
+    answered_late: float = Field(0.6, description="answered after the deadline")
+    answered_by_others: float = Field(0.8, description="a colleague answered it")
+    unanswered: float = Field(0.0, description="nobody answered by the deadline")
+    enforcement_entry: float = Field(2.0, description="points per enforcement-plan entry recorded")
+
+
 class RuleSetIn(StandardModel):
     """The whole rule set (PUT replaces it with a new version)."""
 
@@ -43,6 +53,10 @@ class RuleSetIn(StandardModel):
     industry_overrides: dict[str, IndustryOverride] = Field(default_factory=dict, max_length=16,
                                                             description="per industry code: any day count, rectification_overdue or day_kind")
     routes: list[RouteIn] = Field(default_factory=list, max_length=200)
+    enforcement_plan_after_days: int | None = Field(
+        None, description="自动列入执法计划: an escalation unanswered this many days puts the enterprise on next "
+                          "month's enforcement plan (1-90); null: never automatically")
+    assessment_weights: AssessmentWeightsIn = Field(default_factory=lambda: AssessmentWeightsIn())
     effective_from: AwareDatetime | None = Field(None, description="when the version takes effect (default: now)")
 
     def rules(self) -> dict[str, Any]:

@@ -17,10 +17,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain.reminders.days import china_day
 from domain.reminders.evaluation import Counting, Escalate, Raise
 from domain.reminders.facts import Evidence, ReminderKind
 from domain.reminders.messages import DueMessage
 from domain.reminders.routing import Recipient
+from domain.rules.calendar import WorkCalendar
 from domain.shared.aggregate import LedgerAggregate
 from domain.shared.errors import CommandRefused
 from domain.shared.meta import Meta
@@ -83,14 +85,20 @@ class Reminder(LedgerAggregate):
             raise CommandRefused(f"reminder {self.id} is at escalation level {self.escalation_level}, not {step.level - 1}")
         self._escalated(level=step.level, tier=step.tier, due_since=step.due_since.isoformat(), rule_version=step.rule_version,
                         counting=_counting(step.counting), recipients=[asdict(r) for r in recipients],
-                        messages=[m.as_dict() for m in messages], at=at, meta=meta)
+                        messages=[m.as_dict() for m in messages], at=at, meta=meta,
+                        respond_by=step.respond_by.isoformat() if step.respond_by else None)
 
     @event("Escalated")
     def _escalated(self, level: int, tier: str, due_since: str, rule_version: int, counting: dict[str, Any],
-                   recipients: list[dict[str, str]], messages: list[dict[str, str]], at: datetime, meta: Meta) -> None:
+                   recipients: list[dict[str, str]], messages: list[dict[str, str]], at: datetime, meta: Meta,
+                   respond_by: str | None = None) -> None:
+        """`respond_by` (ISO day, in the rule's day kind): answered on or before it is in time.
+        Escalations recorded before it existed have none; reports then count them by the day kind
+        alone (see projections/supervision/closed_loop.py)."""
         self.escalation_level = level
         self.escalated_at = at
-        self.escalations.append({"level": level, "tier": tier, "at": at, "recipients": list(recipients)})
+        self.escalations.append({"level": level, "tier": tier, "at": at, "recipients": list(recipients),
+                                 "respond_by": respond_by, "day_kind": counting.get("day_kind", "calendar")})
         self.messages.update({m["message_id"]: dict(m) for m in messages})
 
     # -- delivery -----------------------------------------------------------------------------------
@@ -120,18 +128,35 @@ class Reminder(LedgerAggregate):
     # -- supervisors' responses ---------------------------------------------------------------------
 
     def respond(self, supervisor: str, measures: list[str], result: str, happened_at: datetime,
-                attachments: list[str], at: datetime, meta: Meta) -> None:
+                attachments: list[str], calendar: WorkCalendar, at: datetime, meta: Meta) -> None:
         """A supervisor's answer (处理措施和结果): several may answer; each answers the escalation
-        level in force, which then stops climbing. Refused once the reminder is resolved or closed."""
+        level in force, which then stops climbing. Refused once the reminder is resolved or closed.
+
+        The answer records its timeliness as decided when it was recorded: the days since the
+        escalation in the rule's day kind, and whether it came by the escalation's `respond_by`
+        (the recording day counts, not the stated business time, which a late answer could backdate)."""
         self._require_open()
+        response_days, in_time = self._timeliness(calendar, at)
         self._responded(supervisor=supervisor, measures=list(measures), result=result, happened_at=happened_at,
-                        attachments=list(attachments), level=self.escalation_level, at=at, meta=meta)
+                        attachments=list(attachments), level=self.escalation_level, at=at, meta=meta,
+                        response_days=response_days, in_time=in_time)
+
+    def _timeliness(self, calendar: WorkCalendar, at: datetime) -> tuple[int | None, bool | None]:
+        if not self.escalations:
+            return None, None  # answered before any escalation: nothing to be late for
+        current = self.escalations[-1]
+        start, day = china_day(current["at"]), china_day(at)
+        days = calendar.days_between(start, day, current.get("day_kind", "calendar"))
+        respond_by = current.get("respond_by")
+        return days, (day <= date.fromisoformat(respond_by)) if respond_by else None
 
     @event("Responded")
     def _responded(self, supervisor: str, measures: list[str], result: str, happened_at: datetime,
-                   attachments: list[str], level: int, at: datetime, meta: Meta) -> None:
+                   attachments: list[str], level: int, at: datetime, meta: Meta,
+                   response_days: int | None = None, in_time: bool | None = None) -> None:
         self.responses.append({"supervisor": supervisor, "measures": list(measures), "result": result,
-                               "happened_at": happened_at, "attachments": list(attachments), "level": level})
+                               "happened_at": happened_at, "attachments": list(attachments), "level": level,
+                               "response_days": response_days, "in_time": in_time})
 
     @property
     def answered(self) -> bool:

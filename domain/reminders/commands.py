@@ -16,6 +16,7 @@ from domain.reminders.messages import to_enterprise, to_supervisors
 from domain.reminders.responses import ResponseSpec
 from domain.reminders.routing import SupervisorContact, recipients
 from domain.reminders.days import china_day
+from domain.rules.calendar import WorkCalendar
 from domain.rules.rule_set import RuleSet
 from domain.shared.commands import CommandContext, CommandRunner, Receipt
 from domain.shared.errors import CommandRefused
@@ -65,12 +66,14 @@ class ReminderCommands:
         )
         return receipt if receipt.created else None
 
-    def respond(self, ctx: CommandContext, reminder_id: UUID, supervisor: str, spec: ResponseSpec) -> Receipt:
-        """Record a supervisor's measures and result (the caller checked that they may answer)."""
+    def respond(self, ctx: CommandContext, reminder_id: UUID, supervisor: str, spec: ResponseSpec,
+                calendar: WorkCalendar) -> Receipt:
+        """Record a supervisor's measures and result (the caller checked that they may answer);
+        `calendar` counts the response time in working days when the rule says so."""
         checked = spec.validated(ctx.meta.recorded_at)
         return self._runner.change(ctx, reminder_id, Reminder, lambda r: r.respond(
             supervisor, list(checked.measures), checked.result, checked.happened_at, list(checked.attachments),
-            ctx.meta.recorded_at, ctx.meta))
+            calendar, ctx.meta.recorded_at, ctx.meta))
 
     def mark_read(self, ctx: CommandContext, reminder_id: UUID, message_id: str, reader: str) -> Receipt:
         """Mark an in-app message read; a second time writes nothing (the receipt has no position)."""

@@ -58,6 +58,7 @@ class Escalate:
     due_since: date
     rule_version: int
     counting: Counting
+    respond_by: date | None = None  # the last day the notified supervisors have to answer in time
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,8 @@ def _escalation(facts: EnterpriseFacts, reminder: OpenReminder, rules: Effective
     if not is_past(deadline, now):
         return None
     level = reminder.escalation_level + 1
-    return Escalate(reminder.reminder_id, level, ladder[level - 1], deadline, version, counting)
+    respond_by = calendar.add_days(china_day(now), rules.supervisor_response_days, rules.day_kind)
+    return Escalate(reminder.reminder_id, level, ladder[level - 1], deadline, version, counting, respond_by)
 
 
 def _count(calendar: WorkCalendar, start: date, days: int, kind: str) -> tuple[date, Counting]:

@@ -19,6 +19,7 @@ MEASURES = {
     "written_order": "下达整改指令书",
     "interview": "约谈",
     "enforcement": "立案处罚",
+    "enforcement_plan": "列入执法计划",
     "other": "其他",
 }
 MAX_ATTACHMENTS = 10

@@ -79,6 +79,20 @@ class WorkCalendar:
                 left -= 1
         return current
 
+    def days_between(self, start: date, end: date, kind: str) -> int:
+        """How many days (calendar, or working days as `add_days` counts them) from `start` to
+        `end`: `add_days(start, n, kind)` reaches `end` for the returned n (0 when `end` is not later)."""
+        if end <= start:
+            return 0
+        if kind == "calendar":
+            return (end - start).days
+        count, current = 0, start
+        while current < end:
+            current += timedelta(days=1)
+            if not self.knows(current.year) or self.is_working_day(current):
+                count += 1
+        return count
+
     def fallback_years(self, start: date, end: date, kind: str) -> list[int]:
         """Years in [start, end] that a working-day count had to treat as calendar days."""
         if kind == "calendar":

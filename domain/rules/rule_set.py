@@ -72,6 +72,23 @@ class Route:
 
 
 @dataclass(frozen=True)
+class AssessmentWeights:
+    """绩效考核 weights (docs/supervision.md, "Assessment"): each escalation a supervisor received
+    scores the weight of what became of it, the mean of those is scaled to 100, and each
+    enforcement-plan entry they recorded adds `enforcement_entry` points; the result is kept in
+    [0, 100]."""
+
+    answered_in_time: float = 1.0
+    answered_late: float = 0.6
+    answered_by_others: float = 0.8  # a colleague answered: the escalation was handled, not by them
+    unanswered: float = 0.0
+    enforcement_entry: float = 2.0
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class EffectiveRules:
     """The values that apply to one enterprise: the rule set with its industry's overrides applied."""
 
@@ -94,6 +111,10 @@ class RuleSet:
     quiet_hours: QuietHours = field(default_factory=QuietHours)
     industry_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     routes: tuple[Route, ...] = ()
+    # an escalation unanswered this many days (the rule's day kind) puts the enterprise on next
+    # month's enforcement plan, recorded as done by the system; None: never automatically
+    enforcement_plan_after_days: int | None = None
+    assessment_weights: AssessmentWeights = field(default_factory=AssessmentWeights)
     _effective: dict[str, EffectiveRules] = field(default_factory=dict, compare=False, repr=False)
 
     def for_industry(self, industry: str) -> EffectiveRules:
@@ -136,6 +157,10 @@ class RuleSet:
         values["quiet_hours"] = _quiet_hours(checks, data.get("quiet_hours", asdict(defaults.quiet_hours)))
         values["industry_overrides"] = _overrides(checks, data.get("industry_overrides", {}))
         values["routes"] = _routes(checks, data.get("routes", []))
+        after = data.get("enforcement_plan_after_days", defaults.enforcement_plan_after_days)
+        values["enforcement_plan_after_days"] = (None if after is None else
+                                                 _day_count(checks, "enforcement_plan_after_days", after, 1, 90))
+        values["assessment_weights"] = _weights(checks, data.get("assessment_weights", defaults.assessment_weights.as_dict()))
         checks.done()
         return cls(**values)
 
@@ -145,6 +170,24 @@ def _day_count(checks: Checks, name: str, value: Any, least: int, most: int) -> 
         checks.fail(name, f"must be a whole number of days from {least} to {most}")
         return least
     return value
+
+
+def _weights(checks: Checks, value: Any) -> AssessmentWeights:
+    if not isinstance(value, Mapping):
+        checks.fail("assessment_weights", "must be an object of weights")
+        return AssessmentWeights()
+    defaults = AssessmentWeights().as_dict()
+    for name in sorted(set(value) - set(defaults)):
+        checks.fail(f"assessment_weights.{name}", f"is not a weight (one of: {', '.join(defaults)})")
+    parsed: dict[str, float] = {}
+    for name, default in defaults.items():
+        item = value.get(name, default)
+        most = 20.0 if name == "enforcement_entry" else 1.0
+        if isinstance(item, bool) or not isinstance(item, (int, float)) or not 0 <= item <= most:
+            checks.fail(f"assessment_weights.{name}", f"must be a number from 0 to {most:g}")
+            item = default
+        parsed[name] = float(item)
+    return AssessmentWeights(**parsed)
 
 
 def _switch(checks: Checks, name: str, value: Any) -> bool:

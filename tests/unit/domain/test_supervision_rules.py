@@ -127,3 +127,17 @@ def test_a_reminder_keeps_its_whole_trail() -> None:
     assert {m["message_id"] for m in stored.undelivered()} == {messages[1].message_id} | {m.message_id for m in sup_messages}
     with pytest.raises(CommandRefused):
         stored.close("again", AT, meta())
+
+
+def test_enforcement_plan_days_and_assessment_weights_are_rules_with_defaults_and_checks() -> None:
+    defaults = RuleSet.from_dict({})
+    assert defaults.enforcement_plan_after_days is None and defaults.assessment_weights.answered_in_time == 1.0
+    chosen = RuleSet.from_dict({"enforcement_plan_after_days": 10, "assessment_weights": {"answered_late": 0.5}})
+    assert chosen.enforcement_plan_after_days == 10 and chosen.assessment_weights.answered_late == 0.5
+    assert RuleSet.from_dict(chosen.as_dict()) == chosen  # versions are stored as dicts in the log
+    with pytest.raises(InvalidValues) as refused:
+        RuleSet.from_dict({"enforcement_plan_after_days": 0,
+                           "assessment_weights": {"answered_late": 2, "enforcement_entry": "x", "bribes": 1}})
+    assert {e.field for e in refused.value.errors} == {
+        "enforcement_plan_after_days", "assessment_weights.answered_late", "assessment_weights.enforcement_entry",
+        "assessment_weights.bribes"}
