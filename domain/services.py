@@ -8,6 +8,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 from domain.catalog.commands import InterfaceCommands
+from domain.enforcement.commands import EnforcementPlanCommands
 from domain.enterprises.commands import EnterpriseCommands
 from domain.hazards.commands import HazardCommands
 from domain.identity.commands import UserCommands
@@ -35,6 +36,7 @@ class LedgerServices:
     rules: RuleCommands
     calendar: CalendarCommands
     reminders: ReminderCommands
+    enforcement_plan: EnforcementPlanCommands
 
 
 def ids_with_topic(ledger: Ledger) -> Callable[[str], list[UUID]]:
@@ -59,6 +61,8 @@ def ledger_services(ledger: Ledger, committer: Committer | None = None, bands: A
     enterprises = EnterpriseCommands(runner)
     list_ids = ids_with_topic(ledger)
     catalog = InterfaceCommands(runner, list_ids)
+    calendar = CalendarCommands(runner)
+    enforcement_plan = EnforcementPlanCommands(runner, enterprises, calendar)
     return LedgerServices(
         ledger=ledger,
         runner=runner,
@@ -70,6 +74,7 @@ def ledger_services(ledger: Ledger, committer: Committer | None = None, bands: A
         catalog=catalog,
         subscriptions=SubscriptionCommands(runner, enterprises, catalog, list_ids),
         rules=RuleCommands(runner),
-        calendar=CalendarCommands(runner),
-        reminders=ReminderCommands(runner),
+        calendar=calendar,
+        reminders=ReminderCommands(runner, planner=enforcement_plan),
+        enforcement_plan=enforcement_plan,
     )

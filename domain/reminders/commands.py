@@ -7,10 +7,11 @@ cycle), escalation is refused unless it is the next level, resolution only while
 
 from __future__ import annotations
 
+from typing import Protocol
 from uuid import UUID
 
 from domain.reminders.aggregate import Reminder
-from domain.reminders.evaluation import Close, DueAction, Escalate, Raise, Resolve
+from domain.reminders.evaluation import Close, DueAction, Escalate, PlanEnforcement, Raise, Resolve
 from domain.reminders.facts import EnterpriseFacts
 from domain.reminders.messages import to_enterprise, to_supervisors
 from domain.reminders.responses import ResponseSpec
@@ -22,9 +23,19 @@ from domain.shared.commands import CommandContext, CommandRunner, Receipt
 from domain.shared.errors import CommandRefused
 
 
+class Planner(Protocol):
+    def plan_automatically(self, ctx: CommandContext, due: PlanEnforcement, facts: EnterpriseFacts) -> Receipt | None:
+        """Put the enterprise on the plan for an unanswered escalation (origin "system"); None when
+        the entry already names the reminder."""
+
+
 class ReminderCommands:
-    def __init__(self, runner: CommandRunner) -> None:
+    """`planner` carries out `PlanEnforcement` (domain/enforcement/commands.py); without one the
+    scan leaves automatic planning undone."""
+
+    def __init__(self, runner: CommandRunner, planner: Planner | None = None) -> None:
         self._runner = runner
+        self._planner = planner
 
     def get(self, reminder_id: UUID) -> Reminder:
         return self._runner.load(reminder_id, Reminder)
@@ -34,6 +45,8 @@ class ReminderCommands:
         """Carry out one due action; None when it turned out to be done already (another scan)."""
         if isinstance(action, Raise):
             return self._raise(ctx, action, facts)
+        if isinstance(action, PlanEnforcement):
+            return self._planner.plan_automatically(ctx, action, facts) if self._planner is not None else None
         reminder_id = UUID(action.reminder_id)
         try:
             if isinstance(action, Escalate):

@@ -12,6 +12,10 @@ registration on 11-02" is late from 11-13 00:00 Asia/Shanghai in calendar days.
 - escalation: `escalation_delay_days` after the enterprise's notice, still late -> the supervisors of
   the enterprise's own tier; unanswered `supervisor_response_days` later -> one tier up, until the
   province.
+- automatic enforcement plan (seed 1.4.2.3 自动将企业列入执法计划): when the rules set
+  `enforcement_plan_after_days`, an escalated reminder nobody answered, not yet on a plan, whose
+  first escalation is more than that many days (in the rule's day kind) ago -> the enterprise
+  goes onto next month's plan (China day of `now`), done by the system.
 - a deregistered enterprise is never reminded; its open reminders are closed.
 """
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from domain.enforcement.aggregate import next_period
 from domain.reminders.days import china_day, is_past
 from domain.reminders.facts import EnterpriseFacts, Evidence, OpenReminder, ReminderKind
 from domain.rules.aggregate import RuleVersion
@@ -73,7 +78,18 @@ class Close:
     reason: str
 
 
-DueAction = Raise | Escalate | Resolve | Close
+@dataclass(frozen=True)
+class PlanEnforcement:
+    """Put the enterprise on `period`'s enforcement plan because of this unanswered escalation."""
+
+    reminder_id: str
+    period: str  # YYYY-MM: the month after the scan's China day
+    reason: str
+    rule_version: int
+    counting: Counting
+
+
+DueAction = Raise | Escalate | Resolve | Close | PlanEnforcement
 
 
 def tiers_of(supervision_level: str) -> tuple[str, ...]:
@@ -92,8 +108,12 @@ def evaluate(facts: EnterpriseFacts, reminders: list[OpenReminder], rules: RuleV
         evidence = _compliance(facts, reminder)
         if evidence is not None:
             actions.append(Resolve(reminder.reminder_id, evidence))
-        elif (escalation := _escalation(facts, reminder, effective, rules.number, calendar, now)) is not None:
-            actions.append(escalation)
+        else:
+            if (escalation := _escalation(facts, reminder, effective, rules.number, calendar, now)) is not None:
+                actions.append(escalation)
+            plan = _planning(reminder, rules.rules.enforcement_plan_after_days, effective, rules.number, calendar, now)
+            if plan is not None:
+                actions.append(plan)
     for due in _due(facts, effective, rules, calendar, now):
         if (due.kind, due.cycle_key) not in open_cycles:
             actions.append(due)
@@ -155,6 +175,26 @@ def _escalation(facts: EnterpriseFacts, reminder: OpenReminder, rules: Effective
     level = reminder.escalation_level + 1
     respond_by = calendar.add_days(china_day(now), rules.supervisor_response_days, rules.day_kind)
     return Escalate(reminder.reminder_id, level, ladder[level - 1], deadline, version, counting, respond_by)
+
+
+def _planning(reminder: OpenReminder, days: int | None, rules: EffectiveRules, version: int, calendar: WorkCalendar,
+              now: datetime) -> PlanEnforcement | None:
+    """Due when the escalation has stayed unanswered more than `enforcement_plan_after_days`
+    after the first one (counted like every deadline: whole China days, in the rule's day kind).
+    An answer to the escalation in force stops the ladder, so "answered" there means answered
+    since the first escalation. `days` is the rule set's (no industry overrides it); the day kind
+    is the industry's."""
+    first = reminder.first_escalated_at or reminder.escalated_at
+    if days is None or reminder.planned or reminder.answered or reminder.escalation_level < 1 or first is None:
+        return None
+    start = china_day(first)
+    deadline, counting = _count(calendar, start, days, rules.day_kind)
+    if not is_past(deadline, now):
+        return None
+    unit = "working days" if rules.day_kind == "working" else "days"
+    reason = (f"escalated to the supervisors on {start.isoformat()} and unanswered for more than {days} {unit} "
+              f"(by {deadline.isoformat()}); planned automatically under rules v{version}")
+    return PlanEnforcement(reminder.reminder_id, next_period(china_day(now)), reason, version, counting)
 
 
 def _count(calendar: WorkCalendar, start: date, days: int, kind: str) -> tuple[date, Counting]:

@@ -64,3 +64,5 @@ class OpenReminder:
     answered: bool = False  # a supervisor responded to the latest escalation
     subject: str | None = None  # the hazard id of a rectification reminder
     basis_day: date | None = None  # the day the cycle was counted from
+    first_escalated_at: datetime | None = None  # when the supervisors were first told (level 1)
+    planned: bool = False  # an enforcement-plan entry names this reminder (ever: a withdrawal does not undo it)
