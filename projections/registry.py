@@ -6,9 +6,12 @@ from projections.activity.projection import ActivityProjection
 from projections.analytics.projection import DrilldownProjection
 from projections.base import Projection
 from projections.register.projection import RegisterProjection
+from projections.supervision.closed_loop import ClosedLoopProjection
+from projections.supervision.enforcement_plan import EnforcementPlanProjection
 from projections.supervision.reminders import RemindersProjection
 from projections.supervision.scan_facts import ScanFactsProjection
 
 
 def all_projections() -> list[Projection]:
-    return [RegisterProjection(), ActivityProjection(), DrilldownProjection(), ScanFactsProjection(), RemindersProjection()]
+    return [RegisterProjection(), ActivityProjection(), DrilldownProjection(), ScanFactsProjection(), RemindersProjection(),
+            EnforcementPlanProjection(), ClosedLoopProjection()]

@@ -2,6 +2,10 @@
 Reminder events. One projection, so a message appears in the queue and the inbox in the same
 transaction as its reminder's row.
 
+A reminder an enforcement-plan entry names (added, linked or reinstated with it) is `planned`,
+for good: a withdrawn entry does not make the scan plan it again. `first_escalated_at` is when the
+supervisors were first told: automatic planning counts from it.
+
 A message still pending when its reminder is resolved or closed is `cancelled` (a notice about a
 lateness that ended is not sent); one already sent keeps its result.
 """
@@ -15,6 +19,7 @@ from typing import Any
 from eventsourcing.utils import get_topic
 from sqlalchemy import Table, select
 
+from domain.enforcement.aggregate import EnforcementPlanEntry
 from domain.reminders.aggregate import Reminder
 from projections.base import Positioned
 from projections.store import Store
@@ -22,19 +27,21 @@ from projections.supervision import tables
 
 EVENTS = (Reminder.Raised, Reminder.Escalated, Reminder.DeliveryRecorded, Reminder.MessageRead, Reminder.Responded,
           Reminder.Resolved, Reminder.Closed)
+PLAN_EVENTS = (EnforcementPlanEntry.Added, EnforcementPlanEntry.Linked, EnforcementPlanEntry.Reinstated)
 UNSENT = ("pending", "held", "capped", "retrying")
 
 
 class RemindersProjection:
     name = "reminders"
-    version = 2  # 2: supervisors' responses mark the escalation in force answered
+    version = 3  # 2: supervisors' responses mark the escalation in force answered; 3: planned, first_escalated_at
     tables = (tables.reminders, tables.outbox, tables.inbox)
-    topics = tuple(get_topic(cls) for cls in EVENTS)
+    topics = tuple(get_topic(cls) for cls in EVENTS + PLAN_EVENTS)
     unread_fields = frozenset({"timestamp", "originator_topic"})
 
     def apply(self, store: Store, tables_: Mapping[str, Table], events: Sequence[Positioned]) -> None:
         r_table, o_table, i_table = tables_["rm_reminders"], tables_["rm_outbox"], tables_["rm_inbox"]
-        reminder_ids = {str(e.originator_id) for _, e in events if type(e) is not Reminder.Raised}
+        reminder_ids = {str(e.originator_id) for _, e in events if type(e) in EVENTS and type(e) is not Reminder.Raised}
+        reminder_ids |= {e.reminder_id for _, e in events if type(e) in PLAN_EVENTS and isinstance(e.reminder_id, str)}
         message_ids = {e.message_id for _, e in events if type(e) in (Reminder.DeliveryRecorded, Reminder.MessageRead)}
         rows = {k: dict(v) for k, v in store.fetch(r_table, "reminder_id", reminder_ids).items()}
         outbox = {k: dict(v) for k, v in store.fetch(o_table, "message_id", message_ids).items()}
@@ -45,6 +52,12 @@ class RemindersProjection:
         touched_i: set[str] = set()
         for position, e in events:
             kind = type(e)
+            if kind in PLAN_EVENTS:
+                planned = e.reminder_id if isinstance(e.reminder_id, str) else None
+                if planned is not None and planned in rows:  # a reminder id that names none: nothing to mark
+                    rows[planned].update(planned=1, position=position)
+                    touched_r.add(planned)
+                continue
             key = str(e.originator_id)
             if kind is Reminder.Raised:
                 rows[key] = {"reminder_id": key, "credit_code": e.credit_code, "enterprise_name": e.enterprise_name,
@@ -53,12 +66,15 @@ class RemindersProjection:
                              "cycle_key": e.cycle_key, "subject": e.subject, "basis_day": date.fromisoformat(e.basis_day),
                              "deadline": date.fromisoformat(e.deadline), "fact": e.fact, "rule_version": e.rule_version,
                              "status": "open", "escalation_level": 0, "escalated_at": None, "answered": 0,
+                             "first_escalated_at": None, "planned": 0,
                              "raised_at": e.at, "ended_at": None, "position": position}
                 self._queue(key, e.messages, e.at, outbox, inbox, touched_o, touched_i)
             elif key not in rows:
                 continue  # a later event of a reminder raised before this projection's start: cannot happen in order
             elif kind is Reminder.Escalated:
                 rows[key].update(status="escalated", escalation_level=e.level, escalated_at=e.at, answered=0)
+                if rows[key]["first_escalated_at"] is None:
+                    rows[key]["first_escalated_at"] = e.at
                 self._queue(key, e.messages, e.at, outbox, inbox, touched_o, touched_i)
             elif kind is Reminder.DeliveryRecorded:
                 row = outbox.get(e.message_id)

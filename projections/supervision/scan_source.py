@@ -71,7 +71,8 @@ class ReadModelScanSource:
         for m in snap.conn.execute(select(r).where(r.c.credit_code.in_(codes), r.c.status.in_(OPEN))).mappings():
             reminders[m["credit_code"]].append(OpenReminder(
                 m["reminder_id"], ReminderKind(m["kind"]), m["cycle_key"], m["raised_at"], m["escalation_level"],
-                m["escalated_at"], bool(m["answered"]), m["subject"], m["basis_day"]))
+                m["escalated_at"], bool(m["answered"]), m["subject"], m["basis_day"], m["first_escalated_at"],
+                bool(m["planned"])))
             if m["subject"]:
                 subjects.add(m["subject"])
         hazards: dict[str, list[dict[str, Any]]] = defaultdict(list)

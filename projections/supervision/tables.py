@@ -66,11 +66,39 @@ reminders = Table(
     Column("escalation_level", Integer, nullable=False),
     Column("escalated_at", Time),
     Column("answered", Integer, nullable=False),  # a supervisor answered the latest escalation
+    Column("first_escalated_at", Time),  # level 1: automatic planning counts from it
+    Column("planned", Integer, nullable=False),  # 1 once an enforcement-plan entry named the reminder
     Column("raised_at", Time, nullable=False),
     Column("ended_at", Time),
     Column("position", BigInteger, nullable=False),
     Index("ix_rm_reminders_enterprise", "credit_code", "status"),
     Index("ix_rm_reminders_status", "status", "raised_at"),
+)
+
+# The enforcement plan (执法计划): one row per (period, enterprise), withdrawn rows kept.
+# `reminder_ids`: the reminders the entry answers, space-separated.
+enforcement_plan = Table(
+    "rm_enforcement_plan",
+    metadata,
+    Column("entry_id", ID, primary_key=True),
+    Column("credit_code", String(18), nullable=False),
+    Column("enterprise_name", String(200), nullable=False),
+    Column("region_code", String(6), nullable=False),
+    Column("industry", String(40), nullable=False),
+    Column("supervision_level", String(10), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("status", String(16), nullable=False),  # planned | withdrawn
+    Column("reason", Text, nullable=False),
+    Column("origin", String(16), nullable=False),  # supervisor | system
+    Column("added_by", String(80), nullable=False),
+    Column("added_at", Time, nullable=False),
+    Column("reminder_ids", Text, nullable=False),
+    Column("withdrawn_reason", Text),
+    Column("withdrawn_by", String(80)),
+    Column("withdrawn_at", Time),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_rm_enforcement_plan_period_region", "period", "region_code", "credit_code"),
+    Index("ix_rm_enforcement_plan_region", "region_code", "period"),
 )
 
 # Due messages (the Reminder events are the outbox; this is its queue for the dispatcher).
