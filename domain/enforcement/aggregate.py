@@ -26,7 +26,7 @@ _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 def parse_period(text: str, field: str = "period") -> str:
     """A plan period is a month, `YYYY-MM` (2000-2100)."""
-    match = _PERIOD.match(text or "")
+    match = _PERIOD.fullmatch(text or "")
     if match is None or not 2000 <= int(match.group(1)) <= 2100:
         raise InvalidValue(field, "must be a month YYYY-MM, e.g. 2026-12")
     return text
