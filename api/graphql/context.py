@@ -19,6 +19,7 @@ from projections.live import LiveTables
 from projections.register.lookups import Lookups
 from projections.register.queries import Registers
 from projections.scope import ReadScope
+from projections.supervision.closed_loop_queries import ClosedLoopReads
 from projections.supervision.queries import ReminderReads
 
 
@@ -30,12 +31,13 @@ class ReadModels:
     analytics: Analytics
     lookups: Lookups
     reminders: ReminderReads
+    closed_loop: ClosedLoopReads
 
     @classmethod
     def on(cls, services: Services) -> ReadModels:
         live = LiveTables(services.engine)
         return cls(Registers(services.engine, live), Analytics(services.engine, live), Lookups(services.engine, live),
-                   ReminderReads(live))
+                   ReminderReads(live), ClosedLoopReads(live))
 
 
 class GraphQLContext(BaseContext):

@@ -76,6 +76,12 @@ LIST_BOUNDS: dict[str, int] = {
     "HazardConnection.edges": 1,
     "ReminderConnection.edges": 1,
     "Inbox.items": 1,  # like edges: the inbox field's own `first` multiplies them
+    "ClosedLoop.byIndustry": len(Industry),
+    "ClosedLoop.children": _most_children(),
+    "ClosedLoopFigures.raisedByKind": 3,  # the reminder kinds
+    "ClosedLoopEnterpriseConnection.edges": 1,
+    "InactionConnection.edges": 1,
+    "InactionItem.supervisors": 50,  # those told of one escalation: a tier's supervisors of one industry
     "Risk.hazardFactors": MAX_HAZARD_FACTORS,
     "Risk.accidentTypes": MAX_ACCIDENT_TYPES,
     "Risk.controlMeasures": MAX_CONTROL_MEASURES,

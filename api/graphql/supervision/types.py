@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, TypeVar
+from uuid import UUID
 
 import strawberry
 from strawberry.scalars import JSON
@@ -48,6 +49,48 @@ class Reminder:
     rule_version: int
     raised_at: datetime
 
+    @strawberry.field(description="the messages sent for this reminder (SMS and in-app, to the enterprise and the "
+                                  "supervisors) with their delivery status")
+    async def messages(self, info: strawberry.Info, first: int = 50) -> list[ReminderMessage]:
+        from api.graphql.schema import page_size, read  # the schema module imports this one
+
+        rows = await read(info.context.read.closed_loop.messages_of, self.reminder_id, page_size(first))
+        return [from_row(ReminderMessage, r) for r in rows]
+
+    @strawberry.field(description="every event of the reminder with its log position and metadata (as the REST door)")
+    async def trail(self, info: strawberry.Info, first: int = 100) -> list[TrailEvent]:
+        from starlette.concurrency import run_in_threadpool
+
+        from api.graphql.schema import page_size
+        from api.rest.audit import audit_event
+
+        size = page_size(first)
+        events = await run_in_threadpool(lambda: list(info.context.services.events.aggregate_events(UUID(self.reminder_id))))
+        return [TrailEvent(**audit_event(e.position, e.version, e.topic, e.event).model_dump()) for e in events[:size]]
+
+
+@strawberry.type(description="a message sent for a reminder (rm_outbox): who, through which channel, its delivery")
+class ReminderMessage:
+    message_id: str
+    channel: str = strawberry.field(description="sms | inapp")
+    recipient: str = strawberry.field(description="enterprise:<credit code> | user:<username>")
+    title: str
+    text: str
+    due_at: datetime
+    status: str = strawberry.field(description="pending | held | capped | retrying | delivered | failed | cancelled")
+    updated_at: datetime
+
+
+@strawberry.type(description="one event of a reminder's trail")
+class TrailEvent:
+    position: int
+    version: int
+    type: str
+    topic: str
+    business_time: str | None
+    recorded_at: str | None
+    metadata: JSON | None
+    data: JSON
 
 
 @strawberry.type

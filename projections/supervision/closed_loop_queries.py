@@ -1,0 +1,408 @@
+"""The closed-loop report over the closed-loop facts (projections/supervision/closed_loop.py).
+
+Every call is pinned to a log position P and a day D:
+- P (`as_of_position`): the read model's current position, or an earlier one asked for (a position
+  beyond the read model's, or negative, is refused). A milestone counts iff its position is <= P.
+- D (`judged_on`): the business day (Asia/Shanghai) deadlines are judged on: the one given, else
+  today (the clock's) for a current report, else for an earlier P the latest business day the
+  ledger's reminder and plan events had reached by P ("as the ledger stood then"). Give both P and
+  D to rebuild a figure exactly; every answer names both.
+
+The period is the business days (Asia/Shanghai) on which reminders were raised: every reminder,
+escalation and answer figure is about reminders raised in [from, to]; plan figures are about
+entries added (or reinstated) in [from, to]. docs/supervision.md, "Closed-loop report", defines
+each figure.
+
+A call is a bounded number of statements whatever the scope: one GROUP BY per fact table (child
+region x industry [x outcome x response days]); medians and p90 are computed from the response-day
+histograms in Python.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, case, distinct, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from domain.reminders.days import china_day
+from domain.shared.regions import Region, RegionLevel, henan_regions
+from projections.live import LiveTables, Snapshot
+from projections.scope import ReadScope
+
+READS = ("closed_loop",)
+KINDS = ("risk_identification", "hazard_investigation", "rectification_overdue")
+OUTCOMES = ("in_time", "late", "unanswered", "pending", "ended")
+MAX_PAGE = 500
+EPOCH = date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class ClosedLoopQuery:
+    region_code: str
+    date_from: date
+    date_to: date
+    industry: str | None = None
+    kind: str | None = None
+    as_of_position: int | None = None
+    judged_on: date | None = None
+
+
+def empty_figures() -> dict[str, Any]:
+    return {"raised": 0, "raised_by_kind": dict.fromkeys(KINDS, 0), "enterprises_notified": 0,
+            "enterprises_complied_before_escalation": 0, "escalations": 0, "answered_in_time": 0, "answered_late": 0,
+            "unanswered": 0, "pending": 0, "ended_before_deadline": 0, "enterprises_on_plan": 0,
+            "response_days_median": None, "response_days_p90": None, "_days": Counter()}
+
+
+def percentile(histogram: Mapping[int, int], p: float) -> float | None:
+    """PostgreSQL's percentile_cont over the values a histogram (value -> count) stands for."""
+    n = sum(histogram.values())
+    if n == 0:
+        return None
+    rank = p * (n - 1)
+    lower, upper = int(rank), min(int(rank) + 1, n - 1)
+    values: dict[int, float] = {}
+    seen = 0
+    for value in sorted(histogram):
+        count = histogram[value]
+        for wanted in (lower, upper):
+            if seen <= wanted < seen + count:
+                values[wanted] = value
+        seen += count
+    return round(values[lower] + (values[upper] - values[lower]) * (rank - lower), 2)
+
+
+def _finish(figures: dict[str, Any]) -> dict[str, Any]:
+    days = figures.pop("_days")
+    figures["response_days_median"] = percentile(days, 0.5)
+    figures["response_days_p90"] = percentile(days, 0.9)
+    return figures
+
+
+def region_info(region: Region) -> dict[str, str]:
+    return {"code": region.code, "name": region.name, "level": region.level.value}
+
+
+class ClosedLoopReads:
+    def __init__(self, live: LiveTables) -> None:
+        self._live = live
+
+    # -- the report ---------------------------------------------------------------------------------------
+
+    def report(self, q: ClosedLoopQuery, now: datetime, scope: ReadScope | None = None, first: int = 20,
+               after: str | None = None) -> dict[str, Any]:
+        """Totals, by industry, by child region, and a page of enterprises (keyset on credit code)."""
+        region = _check(q)
+        first = max(1, min(first, MAX_PAGE))
+
+        def query(snap: Snapshot) -> dict[str, Any]:
+            at = _Pin(snap, q, now)
+            where = _Where(snap, q, region, scope or ReadScope(), at)
+            groups: dict[tuple[str | None, str], dict[str, Any]] = {}
+            self._reminder_figures(snap, where, groups)
+            self._escalation_figures(snap, where, groups)
+            self._plan_figures(snap, where, groups)
+            totals, industries, by_child = empty_figures(), {}, {}
+            for (child, industry), figures in groups.items():
+                _merge(totals, figures)
+                _merge(industries.setdefault(industry, empty_figures()), figures)
+                if child is not None:
+                    _merge(by_child.setdefault(child, empty_figures()), figures)
+            table = henan_regions()
+            children = [] if region.level is RegionLevel.COUNTY else table.children(region.code)
+            known = {r.code for r in children}
+            children += [r for code in sorted(by_child) if code not in known and (r := table.get(code)) is not None]
+            return at.answer({
+                "region": region_info(region), "industry": q.industry, "kind": q.kind,
+                "period": {"from": q.date_from.isoformat(), "to": q.date_to.isoformat()},
+                "totals": _finish(totals),
+                "by_industry": [{"industry": name, "figures": _finish(industries[name])} for name in sorted(industries)],
+                "children": [{"region": region_info(r), "figures": _finish(by_child.get(r.code, empty_figures()))}
+                             for r in children],
+                "enterprises": self._enterprises(snap, where, first, after),
+            })
+
+        return self._live.run(READS, query)
+
+    @staticmethod
+    def _reminder_figures(snap: Snapshot, where: _Where, groups: dict) -> None:
+        r, at = where.t["rm_cl_reminders"], where.at
+        complied = and_(r.c.resolved_position <= at.position,
+                        or_(r.c.escalated_position.is_(None), r.c.escalated_position > at.position))
+        columns = [func.count().filter(r.c.kind == kind).label(kind) for kind in KINDS]
+        statement = select(
+            where.child(r), r.c.industry, func.count().label("raised"), *columns,
+            func.count(distinct(r.c.credit_code)).label("notified"),
+            func.count(distinct(case((complied, r.c.credit_code)))).label("complied"),
+        ).where(*where.of(r)).group_by(*where.keys(r), r.c.industry)
+        for row in snap.conn.execute(statement):
+            figures = groups.setdefault((row.child, row.industry), empty_figures())
+            figures["raised"] += row.raised
+            for kind in KINDS:
+                figures["raised_by_kind"][kind] += row._mapping[kind] or 0
+            figures["enterprises_notified"] += row.notified
+            figures["enterprises_complied_before_escalation"] += row.complied
+
+    @staticmethod
+    def _escalation_figures(snap: Snapshot, where: _Where, groups: dict) -> None:
+        e, at = where.t["rm_cl_escalations"], where.at
+        outcome = at.outcome(e).label("outcome")
+        days = case((e.c.answered_position <= at.position, e.c.answered_days)).label("days")
+        statement = (select(where.child(e), e.c.industry, outcome, days, func.count().label("n"))
+                     .where(*where.of(e), e.c.escalated_position <= at.position)
+                     .group_by(*where.keys(e), e.c.industry, outcome, days))
+        for row in snap.conn.execute(statement):
+            figures = groups.setdefault((row.child, row.industry), empty_figures())
+            _count_outcome(figures, row.outcome, row.n, row.days)
+
+    @staticmethod
+    def _plan_figures(snap: Snapshot, where: _Where, groups: dict) -> None:
+        p = where.t["rm_cl_plan"]
+        statement = (select(where.child(p), p.c.industry, func.count(distinct(p.c.credit_code)).label("n"))
+                     .where(*where.of(p, plan=True)).group_by(*where.keys(p), p.c.industry))
+        for row in snap.conn.execute(statement):
+            groups.setdefault((row.child, row.industry), empty_figures())["enterprises_on_plan"] += row.n
+
+    @staticmethod
+    def _enterprises(snap: Snapshot, where: _Where, first: int, after: str | None) -> dict[str, Any]:
+        """Enterprises notified in the period (by credit code) with their own figures."""
+        r, e, p, at = where.t["rm_cl_reminders"], where.t["rm_cl_escalations"], where.t["rm_cl_plan"], where.at
+        conditions = where.of(r)
+        if after is not None:
+            conditions.append(r.c.credit_code > after)
+        complied = and_(r.c.resolved_position <= at.position,
+                        or_(r.c.escalated_position.is_(None), r.c.escalated_position > at.position))
+        rows = [dict(m) for m in snap.conn.execute(
+            select(r.c.credit_code, func.max(r.c.enterprise_name).label("enterprise_name"),
+                   func.max(r.c.region_code).label("region_code"), func.max(r.c.industry).label("industry"),
+                   func.count().label("raised"), func.count().filter(complied).label("complied_before_escalation"))
+            .where(*conditions).group_by(r.c.credit_code).order_by(r.c.credit_code).limit(first + 1)).mappings()]
+        has_next = len(rows) > first
+        rows = rows[:first]
+        codes = [row["credit_code"] for row in rows]
+        outcomes: dict[str, Counter] = {code: Counter() for code in codes}
+        on_plan: set[str] = set()
+        if codes:
+            outcome = at.outcome(e).label("outcome")
+            for row in snap.conn.execute(
+                    select(e.c.credit_code, outcome, func.count().label("n"))
+                    .where(*where.of(e), e.c.escalated_position <= at.position, e.c.credit_code.in_(codes))
+                    .group_by(e.c.credit_code, outcome)):
+                outcomes[row.credit_code][row.outcome] += row.n
+            on_plan = {row.credit_code for row in snap.conn.execute(
+                select(distinct(p.c.credit_code).label("credit_code")).where(*where.of(p, plan=True),
+                                                                              p.c.credit_code.in_(codes)))}
+        for row in rows:
+            counts = outcomes[row["credit_code"]]
+            row.update(escalations=sum(counts.values()), answered_in_time=counts["in_time"],
+                       answered_late=counts["late"], unanswered=counts["unanswered"], pending=counts["pending"],
+                       on_plan=row["credit_code"] in on_plan)
+        return {"items": rows, "has_next": has_next, "end_cursor": rows[-1]["credit_code"] if rows else None}
+
+    # -- per supervisor ---------------------------------------------------------------------------------
+
+    def by_supervisor(self, q: ClosedLoopQuery, now: datetime, scope: ReadScope | None = None) -> dict[str, Any]:
+        """Every supervisor told of (or answering) an escalation of a reminder in the report, or who
+        put an enterprise of it on the plan; most unanswered first, then by username."""
+        region = _check(q)
+
+        def query(snap: Snapshot) -> dict[str, Any]:
+            at = _Pin(snap, q, now)
+            where = _Where(snap, q, region, scope or ReadScope(), at)
+            u, p = where.t["rm_cl_recipients"], where.t["rm_cl_plan"]
+            outcome = case((u.c.notified == 0, "volunteered"), else_=at.outcome(u, own=True)).label("outcome")
+            days = case((u.c.own_position <= at.position, u.c.own_days)).label("days")
+            people: dict[str, dict[str, Any]] = {}
+
+            def person(name: str) -> dict[str, Any]:
+                return people.setdefault(name, {
+                    "username": name, "received": 0, "answered_in_time": 0, "answered_late": 0,
+                    "answered_by_others": 0, "unanswered": 0, "pending": 0, "ended_before_deadline": 0,
+                    "answered_unasked": 0, "plan_entries": 0, "response_days_median": None, "_days": Counter()})
+
+            for row in snap.conn.execute(
+                    select(u.c.username, outcome, days, func.count().label("n"))
+                    .where(*where.of(u), u.c.escalated_position <= at.position,
+                           or_(u.c.notified == 1, u.c.own_position <= at.position))
+                    .group_by(u.c.username, outcome, days)):
+                figures = person(row.username)
+                key = {"in_time": "answered_in_time", "late": "answered_late", "by_others": "answered_by_others",
+                       "ended": "ended_before_deadline", "volunteered": "answered_unasked"}.get(row.outcome, row.outcome)
+                figures[key] += row.n
+                if row.outcome != "volunteered":
+                    figures["received"] += row.n
+                if row.days is not None:
+                    figures["_days"][row.days] += row.n
+            for row in snap.conn.execute(
+                    select(p.c.added_by, func.count(distinct(p.c.entry_id)).label("n"))
+                    .where(*where.of(p, plan=True), p.c.origin == "supervisor").group_by(p.c.added_by)):
+                person(row.added_by)["plan_entries"] += row.n
+            items = []
+            for figures in people.values():
+                figures["response_days_median"] = percentile(figures.pop("_days"), 0.5)
+                items.append(figures)
+            items.sort(key=lambda f: (-f["unanswered"], f["username"]))
+            return at.answer({"items": items})
+
+        return self._live.run(READS, query)
+
+    # -- inaction -----------------------------------------------------------------------------------------
+
+    def inaction(self, q: ClosedLoopQuery, now: datetime, scope: ReadScope | None = None, first: int = 20,
+                 after: int | None = None) -> dict[str, Any]:
+        """The unanswered escalations, oldest escalation first (keyset on its log position)."""
+        region = _check(q)
+        first = max(1, min(first, 100_000))
+
+        def query(snap: Snapshot) -> dict[str, Any]:
+            at = _Pin(snap, q, now)
+            where = _Where(snap, q, region, scope or ReadScope(), at)
+            e = where.t["rm_cl_escalations"]
+            conditions = [*where.of(e), e.c.escalated_position <= at.position, at.outcome(e) == "unanswered"]
+            if after is not None:
+                conditions.append(e.c.escalated_position > after)
+            why = case((e.c.next_position <= at.position, "climbed"),
+                       (e.c.ended_position <= at.position, "ended_after_deadline"), else_="deadline_passed")
+            rows = [dict(m) for m in snap.conn.execute(
+                select(e.c.reminder_id, e.c.level, e.c.tier, e.c.credit_code, e.c.enterprise_name, e.c.region_code,
+                       e.c.industry, e.c.kind, e.c.raised_day, e.c.escalated_at, e.c.escalated_position, e.c.respond_by,
+                       e.c.usernames, why.label("why"))
+                .where(*conditions).order_by(e.c.escalated_position).limit(first + 1)).mappings()]
+            has_next = len(rows) > first
+            rows = rows[:first]
+            for row in rows:
+                row["usernames"] = list(row["usernames"] or [])
+            end = rows[-1]["escalated_position"] if rows else None
+            return at.answer({"items": rows, "has_next": has_next, "end_cursor": end})
+
+        return self._live.run(READS, query)
+
+    # -- from a figure to the single reminder (the reminders read model) ---------------------------------
+
+    def reminders_by_ids(self, ids: list[str], scope: ReadScope | None = None) -> dict[str, dict[str, Any]]:
+        def query(snap: Snapshot) -> dict[str, dict[str, Any]]:
+            r = snap.tables["rm_reminders"]
+            if not ids:
+                return {}
+            rows = snap.conn.execute(select(r).where(r.c.reminder_id.in_(ids), *(scope or ReadScope()).conditions(r)))
+            return {row["reminder_id"]: dict(row) for row in rows.mappings()}
+
+        return self._live.run(("reminders",), query)
+
+    def messages_of(self, reminder_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The messages of a reminder the caller already may see, in the order they fell due."""
+        def query(snap: Snapshot) -> list[dict[str, Any]]:
+            o = snap.tables["rm_outbox"]
+            return [dict(row) for row in snap.conn.execute(
+                select(o).where(o.c.reminder_id == reminder_id).order_by(o.c.due_at, o.c.message_id).limit(limit))
+                .mappings()]
+
+        return self._live.run(("reminders",), query)
+
+
+def _check(q: ClosedLoopQuery) -> Region:
+    region = henan_regions().get(q.region_code)
+    if region is None:
+        raise ValueError(f"unknown region code {q.region_code!r}")
+    if q.date_to < q.date_from:
+        raise ValueError("'to' is before 'from'")
+    if q.kind is not None and q.kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    if q.as_of_position is not None and q.as_of_position < 0:
+        raise ValueError("asOfPosition must not be negative")
+    return region
+
+
+class _Pin:
+    """P and D of one call (see the module)."""
+
+    def __init__(self, snap: Snapshot, q: ClosedLoopQuery, now: datetime) -> None:
+        current = snap.positions["closed_loop"]
+        if q.as_of_position is not None and q.as_of_position > current:
+            raise ValueError(f"asOfPosition {q.as_of_position} is beyond the closed-loop read model's position {current}")
+        self.position = current if q.as_of_position is None else q.as_of_position
+        if q.judged_on is not None:
+            self.day = q.judged_on
+        elif q.as_of_position is None:
+            self.day = china_day(now)
+        else:
+            d = snap.tables["rm_cl_days"]
+            reached = snap.conn.execute(select(func.max(d.c.day)).where(d.c.first_position <= self.position)).scalar()
+            self.day = reached or EPOCH
+
+    def outcome(self, x: Table, *, own: bool = False) -> ColumnElement[str]:
+        """in_time | late | unanswered | pending | ended (| by_others for a supervisor's own row)."""
+        p = self.position
+        answered = case((x.c.answered_in_time == 1, "in_time"), else_="late")
+        whens: list[tuple[Any, Any]] = []
+        if own:
+            whens.append((x.c.own_position <= p, case((x.c.own_in_time == 1, "in_time"), else_="late")))
+        whens += [
+            (x.c.answered_position <= p, literal("by_others") if own else answered),
+            (x.c.next_position <= p, literal("unanswered")),
+            (and_(x.c.ended_position <= p, x.c.ended_day > x.c.respond_by), literal("unanswered")),
+            (x.c.ended_position <= p, literal("ended")),
+            (x.c.respond_by < self.day, literal("unanswered")),
+        ]
+        return case(*whens, else_=literal("pending"))
+
+    def answer(self, result: dict[str, Any]) -> dict[str, Any]:
+        return {"as_of_position": self.position, "judged_on": self.day.isoformat(), **result}
+
+
+class _Where:
+    """The conditions of one report on any closed-loop fact table."""
+
+    def __init__(self, snap: Snapshot, q: ClosedLoopQuery, region: Region, scope: ReadScope, at: _Pin) -> None:
+        self.t, self.q, self.region, self.scope, self.at = snap.tables, q, region, scope, at
+
+    def child(self, x: Table) -> Any:
+        column = {RegionLevel.PROVINCE: func.coalesce(x.c.city_code, x.c.county_code),
+                  RegionLevel.CITY: x.c.county_code}.get(self.region.level)
+        return (literal(None) if column is None else column).label("child")
+
+    def keys(self, x: Table) -> list[Any]:
+        """The child to group by (none below a county: PostgreSQL refuses GROUP BY a constant)."""
+        return [] if self.region.level is RegionLevel.COUNTY else [self.child(x)]
+
+    def of(self, x: Table, *, plan: bool = False, period: bool = True) -> list[Any]:
+        column = {RegionLevel.PROVINCE: x.c.province_code, RegionLevel.CITY: x.c.city_code}.get(
+            self.region.level, x.c.county_code)
+        found: list[Any] = [column == self.region.code, *self.scope.conditions(x)]
+        if self.q.industry is not None:
+            found.append(x.c.industry == self.q.industry)
+        if plan:
+            p = self.at.position
+            found += [x.c.since_position <= p, or_(x.c.until_position.is_(None), x.c.until_position > p)]
+            if period:
+                found.append(x.c.added_day.between(self.q.date_from, self.q.date_to))
+        else:
+            found += [x.c.raised_position <= self.at.position, x.c.raised_day.between(self.q.date_from, self.q.date_to)]
+            if self.q.kind is not None:
+                found.append(x.c.kind == self.q.kind)
+        return found
+
+
+def _count_outcome(figures: dict[str, Any], outcome: str, n: int, days: int | None) -> None:
+    figures["escalations"] += n
+    key = {"in_time": "answered_in_time", "late": "answered_late", "ended": "ended_before_deadline"}.get(outcome, outcome)
+    figures[key] += n
+    if days is not None:
+        figures["_days"][days] += n
+
+
+def _merge(into: dict[str, Any], figures: dict[str, Any]) -> None:
+    for key, value in figures.items():
+        if key == "raised_by_kind":
+            for kind, n in value.items():
+                into[key][kind] = into[key].get(kind, 0) + n
+        elif key == "_days":
+            into[key].update(value)
+        elif isinstance(value, int):
+            into[key] += value
+
