@@ -25,7 +25,7 @@ from adapters.calendar.chinese_calendar_source import publish_missing_years
 from api.openapi_docs import install_api_docs
 from api.request_limits import BodySizeLimit, refuse_control_characters_in_url
 from api.rest import (audit, calendar, call_logs, catalog, enforcement_plan, enterprises, hazards, inbox, inspections, oauth,
-                      reminders, reports, risks, sessions, subscriptions, supervision_rules, users)
+                      reminders, reports, risks, sessions, subscriptions, supervision_rules, time_limits, users)
 
 DESCRIPTION = """
 双重预防 regulatory ledger — enterprise data exchange interface, v1.
@@ -117,7 +117,7 @@ def create_app(services: Services) -> FastAPI:
     for router in (sessions.router, enterprises.router, risks.router, hazards.router, inspections.router, audit.router,
                    call_logs.router, catalog.router, subscriptions.router, oauth.router, users.router,
                    supervision_rules.router, calendar.router, reminders.router, inbox.router, enforcement_plan.router,
-                   reports.router):
+                   reports.router, time_limits.router):
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(refuse_control_characters_in_url)])
     app.include_router(graphql_router(services.settings), prefix="/graphql", tags=["graphql"])
     return app

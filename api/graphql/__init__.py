@@ -11,13 +11,15 @@ from api.graphql.errors import LedgerSchema, MaskUnexpected, ValidationCodes
 from api.graphql.limits import ParserLimits, complexity_limit, list_bounds
 from api.graphql.router import LedgerGraphQLRouter
 from api.graphql.schema import Query
+from api.graphql.oversight import AssessmentQuery, OversightQuery
 from api.graphql.supervision import ClosedLoopQueries, SupervisionQuery
 from api.settings import Settings
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     schema = LedgerSchema(
-        query=merge_types("Query", (Query, SupervisionQuery, ClosedLoopQueries)),  # one root, a module per feature
+        # one root, a module per feature
+        query=merge_types("Query", (Query, SupervisionQuery, ClosedLoopQueries, OversightQuery, AssessmentQuery)),
         extensions=[
             ParserLimits,
             lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),

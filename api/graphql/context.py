@@ -21,6 +21,7 @@ from projections.register.queries import Registers
 from projections.scope import ReadScope
 from projections.supervision.closed_loop_queries import ClosedLoopReads
 from projections.supervision.queries import ReminderReads
+from projections.supervision.time_limits import TimeLimitReads
 
 
 @dataclass
@@ -31,13 +32,15 @@ class ReadModels:
     analytics: Analytics
     lookups: Lookups
     reminders: ReminderReads
+    time_limits: TimeLimitReads
     closed_loop: ClosedLoopReads
 
     @classmethod
     def on(cls, services: Services) -> ReadModels:
         live = LiveTables(services.engine)
-        return cls(Registers(services.engine, live), Analytics(services.engine, live), Lookups(services.engine, live),
-                   ReminderReads(live), ClosedLoopReads(live))
+        return cls(registers=Registers(services.engine, live), analytics=Analytics(services.engine, live),
+                   lookups=Lookups(services.engine, live), reminders=ReminderReads(live),
+                   time_limits=TimeLimitReads(live), closed_loop=ClosedLoopReads(live))
 
 
 class GraphQLContext(BaseContext):

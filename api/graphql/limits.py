@@ -75,13 +75,17 @@ LIST_BOUNDS: dict[str, int] = {
     "RiskConnection.edges": 1,
     "HazardConnection.edges": 1,
     "ReminderConnection.edges": 1,
-    "Inbox.items": 1,  # like edges: the inbox field's own `first` multiplies them
+    "Assessment.children": _most_children(),
+    "OverdueRectificationConnection.edges": 1,
+    "OverdueEscalationConnection.edges": 1,
+    "OverdueEscalation.supervisors": 200,  # routing notifies the supervisors covering an enterprise: a few
+    "Inbox.items": 1,
     "ClosedLoop.byIndustry": len(Industry),
     "ClosedLoop.children": _most_children(),
     "ClosedLoopFigures.raisedByKind": 3,  # the reminder kinds
     "ClosedLoopEnterpriseConnection.edges": 1,
     "InactionConnection.edges": 1,
-    "InactionItem.supervisors": 50,  # those told of one escalation: a tier's supervisors of one industry
+    "InactionItem.supervisors": 50,  # those told of one escalation: a tier's supervisors of one industry  # like edges: the inbox field's own `first` multiplies them
     "Risk.hazardFactors": MAX_HAZARD_FACTORS,
     "Risk.accidentTypes": MAX_ACCIDENT_TYPES,
     "Risk.controlMeasures": MAX_CONTROL_MEASURES,
