@@ -16,6 +16,7 @@ import typer
 
 from adapters.crypto.passwords import hash_password
 from api.bootstrap import Services, bootstrap
+from api.frontend_cli import frontend_app
 from api.settings import Settings
 from domain.identity.commands import UserSpec
 from domain.shared.commands import CommandContext
@@ -39,6 +40,7 @@ reminders_app = typer.Typer(help="Reminders and escalation (the scan and the dis
 app.add_typer(reminders_app, name="reminders")
 calendar_app = typer.Typer(help="The statutory business calendar (holidays, make-up working days)", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(frontend_app, name="frontend")  # api/frontend_cli.py
 
 
 def _services() -> Services:

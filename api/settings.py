@@ -64,6 +64,12 @@ class Settings(BaseSettings):
 
     aggregate_cache_size: int = Field(10000, description="aggregates kept in memory; each read still fetches newer events")
 
+    frontend_url: str | None = Field(None, description="the ministry front-end database (前置机): postgresql+psycopg2://... "
+                                     "or mysql+pymysql://user:password@host:3306/db (docs/ministry-exchange.md)")
+    frontend_root: str = Field("var/frontend", description="folder holding the attachment folders task_attr_up, pro_attr_up, tsjb_attr_up")
+    frontend_ftp: str | None = Field(None, description="the front-end machine's FTP service, ftp://user:password@host:port/dir; checked when set")
+    frontend_min_connections: int = Field(300, description="max_connections the front-end database must allow (seed 2.3.1.3: 300)")
+
     def eventsourcing_env(self) -> dict[str, str]:
         return {
             "PERSISTENCE_MODULE": "adapters.persistence.lean_recorder",
