@@ -86,7 +86,9 @@ def build(specs: Iterable[TableSpec], dialect: Any) -> MetaData:
         options: dict[str, Any] = {}
         extra: list[Any] = []
         if is_mysql(dialect):
-            options = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
+            prefix = dialect.name  # mariadb+pymysql:// reads mariadb_* options and ignores mysql_* ones
+            options = {f"{prefix}_engine": "InnoDB", f"{prefix}_charset": "utf8mb4",
+                       f"{prefix}_collate": "utf8mb4_unicode_ci"}
             extra.append(PrimaryKeyConstraint(*spec.primary_key))
             extra.append(Index(name, *spec.primary_key, unique=True))
         else:

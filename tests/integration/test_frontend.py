@@ -261,3 +261,21 @@ def test_check_includes_the_ftp_service_when_set(frontend_url: str, ftp_server: 
     monkeypatch.setenv("LEDGER_FRONTEND_FTP", f"ftp://reader:s3cret@127.0.0.1:{ftp_server.port}/")
     code, out = run("check")
     assert code == 1 and "failed: FTP writable" in out
+
+
+def test_the_mariadb_dialect_url_creates_utf8mb4_innodb_tables_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    with mariadb.fresh_database("ledger_frontend") as url:
+        monkeypatch.setenv("LEDGER_FRONTEND_URL", url.replace("mysql+pymysql://", "mariadb+pymysql://"))
+        monkeypatch.setenv("LEDGER_FRONTEND_ROOT", str(tmp_path))
+        monkeypatch.setenv("LEDGER_FRONTEND_MIN_CONNECTIONS", "1")
+        assert run("init")[0] == 0
+        code, out = run("check")
+        assert code == 0, out
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(text("SELECT DISTINCT engine, table_collation FROM information_schema.tables "
+                                         "WHERE table_schema = DATABASE()")).all()
+        finally:
+            engine.dispose()
+        assert rows == [("InnoDB", "utf8mb4_unicode_ci")]

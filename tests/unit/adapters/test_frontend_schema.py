@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy.dialects.mysql import mariadb
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from adapters.frontend.ftp import shown
@@ -19,11 +21,11 @@ def test_postgresql_names_the_primary_key_constraint_with_the_standards_index_na
     assert not table.indexes
 
 
-def test_mysql_adds_a_unique_index_with_the_name_and_utf8mb4() -> None:
-    dialect = mysql.dialect()
+@pytest.mark.parametrize("dialect", [mysql.dialect(), mariadb.loader("pymysql")()], ids=["mysql", "mariadb"])
+def test_mysql_adds_a_unique_index_with_the_name_and_utf8mb4(dialect) -> None:
     table = build([CATALOGUE["jg_jgxw_check_action"]], dialect).tables["jg_jgxw_check_action"]
     ddl = str(CreateTable(table).compile(dialect=dialect))
-    assert "CHARSET=utf8mb4" in ddl and "PRIMARY KEY (cd_id)" in ddl and "check_date DATETIME" in ddl
+    assert "ENGINE=InnoDB" in ddl and "CHARSET=utf8mb4" in ddl and "PRIMARY KEY (cd_id)" in ddl and "check_date DATETIME" in ddl
     [index] = table.indexes
     assert str(CreateIndex(index).compile(dialect=dialect)) == \
         "CREATE UNIQUE INDEX `I_jg_jgxw_check_action_cd_id` ON jg_jgxw_check_action (cd_id)"
