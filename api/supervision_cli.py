@@ -9,6 +9,7 @@ from api.bootstrap import Services
 from domain.reminders.evaluation import Escalate, Raise
 from domain.reminders.scan import ScanReport
 from domain.shared.commands import CommandContext
+from projections.live import LiveTables
 
 
 class CliRefusal(ValueError):
@@ -69,15 +70,21 @@ def load_calendar(services: Services, context: CommandContext, years: list[int])
 
 def replay_supervision(services: Services):  # noqa: ANN201 - a callable for seed_demo
     """What `serve` would have done at the end of each demo day: bring the read models up, scan
-    as of that moment, and deliver what fell due (SMS through the configured gateway)."""
+    as of that moment, let the demo supervisors answer (api/demo/supervisors.py), and deliver what
+    fell due (SMS through the configured gateway)."""
+    from api.demo.supervisors import supervisors_act
+
     runner = services.new_projection_runner()
     runner.ensure_current()
+    live = LiveTables(services.engine)
 
     def end_of_day(moment: datetime) -> None:
         runner.catch_up()
         assert services.reminder_scan is not None and services.dispatch is not None
         services.reminder_scan.run(moment)
         runner.catch_up()
+        if supervisors_act(services.write, live, moment):
+            runner.catch_up()
         services.dispatch.run(moment)
 
     return end_of_day

@@ -93,6 +93,7 @@ def _users(services: LedgerServices, context: Callable[[], CommandContext], hash
         UserSpec("demo-auditor", "auditor"),
         UserSpec("demo-supervisor", "supervisor", region_code="410100", mobile="13900000100"),
         UserSpec("demo-county-supervisor", "supervisor", region_code="410185", mobile="13900000185"),
+        UserSpec("demo-province-supervisor", "supervisor", region_code="410000", mobile="13900000410"),
     ]
     if code is not None:
         specs.append(UserSpec("demo-enterprise", "enterprise", credit_code=code))

@@ -86,3 +86,19 @@ def test_the_demo_has_reminders_in_every_state(database: str) -> None:
         services.close()
     assert {"open", "escalated", "resolved", "closed"} <= set(statuses)
     assert {0, 1, 2} <= levels and delivered > 0
+
+
+def test_the_demo_supervisors_leave_every_closed_loop_outcome(database: str) -> None:
+    seed("--enterprises", "40", "--days", "60", "--seed", "7")
+    services = bootstrap(Settings(database_url=database))
+    try:
+        from projections.live import LiveTables
+        from projections.supervision.closed_loop_queries import ClosedLoopQuery, ClosedLoopReads
+
+        now = services.clock()
+        report = ClosedLoopReads(LiveTables(services.engine)).report(
+            ClosedLoopQuery("410000", (now - timedelta(days=60)).date(), now.date()), now)
+    finally:
+        services.close()
+    totals = report["totals"]
+    assert totals["answered_in_time"] > 0 and totals["unanswered"] > 0 and totals["enterprises_on_plan"] > 0, totals
