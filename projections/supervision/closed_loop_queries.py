@@ -101,6 +101,7 @@ class ClosedLoopReads:
         first = max(1, min(first, MAX_PAGE))
 
         def query(snap: Snapshot) -> dict[str, Any]:
+            _tune(snap, region)
             at = _Pin(snap, q, now)
             where = _Where(snap, q, region, scope or ReadScope(), at)
             groups: dict[tuple[str | None, str], dict[str, Any]] = {}
@@ -131,22 +132,30 @@ class ClosedLoopReads:
 
     @staticmethod
     def _reminder_figures(snap: Snapshot, where: _Where, groups: dict) -> None:
+        """Per enterprise first (hash aggregation; an enterprise sits in one child x industry), then
+        per child x industry: COUNT(DISTINCT) sorted all 150,000 reminders of a province."""
         r, at = where.t["rm_cl_reminders"], where.at
         complied = and_(r.c.resolved_position <= at.position,
                         or_(r.c.escalated_position.is_(None), r.c.escalated_position > at.position))
-        columns = [func.count().filter(r.c.kind == kind).label(kind) for kind in KINDS]
+        inner = select(
+            where.child(r), r.c.industry, func.count().label("raised"),
+            *[func.count().filter(r.c.kind == kind).label(kind) for kind in KINDS],
+            func.max(case((complied, 1), else_=0)).label("complied"),
+        ).where(*where.of(r)).group_by(*where.keys(r), r.c.industry, r.c.credit_code).subquery()
+        county = where.region.level is RegionLevel.COUNTY
         statement = select(
-            where.child(r), r.c.industry, func.count().label("raised"), *columns,
-            func.count(distinct(r.c.credit_code)).label("notified"),
-            func.count(distinct(case((complied, r.c.credit_code)))).label("complied"),
-        ).where(*where.of(r)).group_by(*where.keys(r), r.c.industry)
+            literal(None).label("child") if county else inner.c.child, inner.c.industry,
+            func.sum(inner.c.raised).label("raised"),
+            *[func.sum(inner.c[kind]).label(kind) for kind in KINDS],
+            func.count().label("notified"), func.sum(inner.c.complied).label("complied"),
+        ).group_by(*([] if county else [inner.c.child]), inner.c.industry)
         for row in snap.conn.execute(statement):
             figures = groups.setdefault((row.child, row.industry), empty_figures())
-            figures["raised"] += row.raised
+            figures["raised"] += int(row.raised)
             for kind in KINDS:
-                figures["raised_by_kind"][kind] += row._mapping[kind] or 0
-            figures["enterprises_notified"] += row.notified
-            figures["enterprises_complied_before_escalation"] += row.complied
+                figures["raised_by_kind"][kind] += int(row._mapping[kind] or 0)
+            figures["enterprises_notified"] += int(row.notified)
+            figures["enterprises_complied_before_escalation"] += int(row.complied or 0)
 
     @staticmethod
     def _escalation_figures(snap: Snapshot, where: _Where, groups: dict) -> None:
@@ -212,6 +221,7 @@ class ClosedLoopReads:
         region = _check(q)
 
         def query(snap: Snapshot) -> dict[str, Any]:
+            _tune(snap, region)
             at = _Pin(snap, q, now)
             where = _Where(snap, q, region, scope or ReadScope(), at)
             u, p = where.t["rm_cl_recipients"], where.t["rm_cl_plan"]
@@ -303,6 +313,18 @@ class ClosedLoopReads:
                 .mappings()]
 
         return self._live.run(("reminders",), query)
+
+
+def _tune(snap: Snapshot, region: Region) -> None:
+    """PostgreSQL: room to hash-aggregate in memory (the default 4 MB work_mem sorted a province's
+    150,000 reminders on disk), and a province's scans in parallel (as the drill-down's, see
+    projections/analytics/queries.py `_parallel`). SET LOCAL: for this read-only transaction only."""
+    if snap.conn.dialect.name != "postgresql":
+        return
+    snap.conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+    if region.level is RegionLevel.PROVINCE:
+        snap.conn.exec_driver_sql("SET LOCAL parallel_setup_cost = 0")
+        snap.conn.exec_driver_sql("SET LOCAL parallel_tuple_cost = 0")
 
 
 def _check(q: ClosedLoopQuery) -> Region:
