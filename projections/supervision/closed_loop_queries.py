@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -91,6 +91,17 @@ def region_info(region: Region) -> dict[str, str]:
 class ClosedLoopReads:
     def __init__(self, live: LiveTables) -> None:
         self._live = live
+
+    def pin(self, q: ClosedLoopQuery, now: datetime) -> ClosedLoopQuery:
+        """`q` with its position and judging day fixed (see the module): calls given the result read
+        the same figures whenever and on whichever connection they run (rows past P are not counted)."""
+        _check(q)
+
+        def query(snap: Snapshot) -> ClosedLoopQuery:
+            at = _Pin(snap, q, now)
+            return replace(q, as_of_position=at.position, judged_on=at.day)
+
+        return self._live.run(READS, query)
 
     # -- the report ---------------------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ the sub-lists of one `closedLoop` are read at the same position and day as its t
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -165,6 +164,7 @@ class InactionConnection:
 class ClosedLoop:
     query: strawberry.Private[ClosedLoopQuery]
     result: strawberry.Private[dict[str, Any]]
+    supervisors: strawberry.Private[asyncio.Future | None]
     period: Period
     industry: str | None
     kind: str | None
@@ -212,7 +212,8 @@ class ClosedLoop:
     @strawberry.field(description="per supervisor, most unanswered first")
     async def by_supervisor(self, info: Info[GraphQLContext, None], first: int = SUPERVISOR_PAGE) -> list[SupervisorFigures]:
         context = info.context
-        found = await read(context.read.closed_loop.by_supervisor, self.query, context.now, context.scope)
+        found = await (self.supervisors if self.supervisors is not None else
+                       read(context.read.closed_loop.by_supervisor, self.query, context.now, context.scope))
         return [from_row(SupervisorFigures, item) for item in found["items"][:page_size(first)]]
 
     @strawberry.field(description="不作为: the unanswered escalations, oldest first")
@@ -236,6 +237,10 @@ class ClosedLoop:
 def _forward(edges: list[Any], has_next: bool) -> PageInfo:
     return PageInfo(has_next_page=has_next, start_cursor=edges[0].cursor if edges else None,
                     end_cursor=edges[-1].cursor if edges else None, earlier=None)
+
+
+def _selects(info: Info, name: str) -> bool:
+    return any(getattr(selection, "name", None) == name for selection in info.selected_fields[0].selections)
 
 
 def _lookahead_first(info: Info) -> int:
@@ -266,10 +271,19 @@ class ClosedLoopQueries:
             raise bad_input(f"kind must be one of {', '.join(KINDS)}", "kind")
         if as_of_position is not None and as_of_position < 0:
             raise bad_input("asOfPosition must not be negative", "asOfPosition")
-        query = ClosedLoopQuery(region_code, from_, to, industry, kind, as_of_position, judged_on)
+        reads = context.read.closed_loop
+        # Position and day first, so the report and the per-supervisor figures (each a scan of its
+        # own table) can be read side by side on two connections and still agree.
+        pinned = await read(reads.pin, ClosedLoopQuery(region_code, from_, to, industry, kind, as_of_position, judged_on),
+                            context.now)
         size = _lookahead_first(info)
-        result = await read(context.read.closed_loop.report, query, context.now, context.scope, size)
-        # the sub-lists read at the same position and day as the totals
-        pinned = replace(query, as_of_position=result["as_of_position"], judged_on=date.fromisoformat(result["judged_on"]))
-        return ClosedLoop(query=pinned, result=result | {"_page_size": size}, period=Period(from_=from_, to=to),
-                          industry=industry, kind=kind)
+        supervisors = (asyncio.ensure_future(read(reads.by_supervisor, pinned, context.now, context.scope))
+                       if _selects(info, "bySupervisor") else None)
+        try:
+            result = await read(reads.report, pinned, context.now, context.scope, size)
+        except BaseException:
+            if supervisors is not None:
+                supervisors.cancel()
+            raise
+        return ClosedLoop(query=pinned, result=result | {"_page_size": size}, supervisors=supervisors,
+                          period=Period(from_=from_, to=to), industry=industry, kind=kind)
