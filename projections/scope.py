@@ -61,3 +61,10 @@ class ReadScope:
         if self.nothing or self.credit_code:
             return False
         return not self.region_prefix or region_code.startswith(self.region_prefix)
+
+
+def region_prefix(region_code: str) -> str:
+    """The code prefix a region's enterprises share: 410000 -> 41, 410100 -> 4101, 410185 -> 410185."""
+    if region_code.endswith("0000"):
+        return region_code[:2]
+    return region_code[:4] if region_code.endswith("00") else region_code

@@ -8,10 +8,8 @@ being built, but neither the rows nor the file ever sit in memory whole.
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
 from datetime import datetime
-from typing import IO, Annotated, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
@@ -21,13 +19,11 @@ from adapters.excel.export import write_call_log_xlsx
 from adapters.persistence.call_log import CallLogFilter
 from api.deps import AdminDep, ServicesDep
 from api.schemas.call_logs import CallLogItem, CallLogPage, CallLogStat
+from api.rest.xlsx import XLSX, xlsx_download
 from api.schemas.common import PROBLEMS
 
 router = APIRouter(prefix="/call-logs", tags=["call log (admin)"], responses=PROBLEMS)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SPOOL_BYTES = 8 * 1024 * 1024
-CHUNK_BYTES = 64 * 1024
 MAX_ID = 2**63 - 1  # ids are BIGINT: a larger `after` is refused (422) instead of failing in the driver
 
 Since = Annotated[datetime | None, Query(description="from this time, inclusive (with a UTC offset)")]
@@ -75,25 +71,8 @@ def search(
             responses={200: {"content": {XLSX: {}}, "description": "the matching calls, oldest first"}})
 def export(_: AdminDep, services: ServicesDep, f: FilterDep) -> StreamingResponse:
     """Every matching call as an Excel workbook (Chinese headers, China time), oldest first."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by _chunks
-    try:
-        rows = write_call_log_xlsx(services.call_log.iter_rows(f), spool)
-        size = spool.tell()
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
-    headers = {"Content-Disposition": 'attachment; filename="call-log.xlsx"', "Content-Length": str(size),
-               "X-Call-Log-Rows": str(rows)}
-    return StreamingResponse(_chunks(spool), media_type=XLSX, headers=headers)
-
-
-def _chunks(file: IO[bytes]) -> Iterator[bytes]:
-    try:
-        while chunk := file.read(CHUNK_BYTES):
-            yield chunk
-    finally:
-        file.close()
+    return xlsx_download(lambda file: {"X-Call-Log-Rows": str(write_call_log_xlsx(services.call_log.iter_rows(f), file))},
+                         "call-log.xlsx")
 
 
 @router.get("/stats", response_model=list[CallLogStat])

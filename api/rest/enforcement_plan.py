@@ -9,8 +9,6 @@ answering a reminder). Who may withdraw: such a supervisor, the one who added th
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Annotated, Any, Literal
 from uuid import UUID
@@ -25,6 +23,7 @@ from api.deps import CommandCall, Principal, ServicesDep, StaffDep, SupervisorCo
 from api.errors import Forbidden
 from api.graphql.scope import read_scope
 from api.rest.audit import audit_event
+from api.rest.xlsx import XLSX_RESPONSE, xlsx_download
 from api.schemas.common import PROBLEMS
 from api.schemas.enforcement_plan import PlanEntry, PlanEntryAccepted, PlanEntryDetail, PlanEntryIn, PlanPage, WithdrawalIn
 from domain.enforcement.aggregate import EnforcementPlanEntry, parse_period
@@ -37,14 +36,12 @@ from domain.shared.commands import Receipt
 from domain.shared.errors import InvalidValue, NotFound
 from projections.live import LiveTables
 from projections.scope import ReadScope
-from projections.supervision.enforcement_plan_queries import EnforcementPlanReads, PlanFilter, PlanRow, region_prefix
+from projections.scope import region_prefix
+from projections.supervision.enforcement_plan_queries import EnforcementPlanReads, PlanFilter, PlanRow
 
 router = APIRouter(prefix="/enforcement-plan", tags=["enforcement plan"], responses=PROBLEMS)
 
 WithdrawCommandDep = Annotated[CommandCall, Depends(command_call(Role.SUPERVISOR, Role.ADMIN))]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SPOOL_BYTES = 8 * 1024 * 1024
-CHUNK_BYTES = 64 * 1024
 
 
 def _covers(principal: Principal, placement: dict[str, str], escalated_to: bool = False) -> bool:
@@ -171,7 +168,7 @@ LABELS = {"status": {"planned": "已列入", "withdrawn": "已撤回"}, "origin"
 
 
 @router.get("/export.xlsx", response_class=StreamingResponse,
-            responses={200: {"content": {XLSX: {}}, "description": "the plan in the caller's scope"}})
+            responses=XLSX_RESPONSE)
 def export(principal: StaffDep, services: ServicesDep, where: FilterDep) -> StreamingResponse:
     """The plan as an Excel workbook (Chinese headers; title rows name the ledger position and the
     generation time, China time). Same rows as the list."""
@@ -184,18 +181,12 @@ def export(principal: StaffDep, services: ServicesDep, where: FilterDep) -> Stre
     rows = ({**vars(r), "reminder_ids": " ".join(r.reminder_ids),
              **{k: LABELS[k].get(getattr(r, k), getattr(r, k)) for k in LABELS}} for r in page.rows)
     sheet = Sheet("执法计划", [Column(h, k, w) for h, k, w in HEADERS], rows, title)
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by _chunks
-    try:
-        written = write_report_xlsx([sheet], spool)
-        size = spool.tell()
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
-    name = f"enforcement-plan-{where.period or 'all'}.xlsx"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Content-Length": str(size),
-               "X-Rows": str(written["执法计划"]), "X-As-Of-Position": str(page.as_of_position)}
-    return StreamingResponse(_chunks(spool), media_type=XLSX, headers=headers)
+
+    def write(file: IO[bytes]) -> dict[str, str]:
+        return {"X-Rows": str(write_report_xlsx([sheet], file)["执法计划"])}
+
+    return xlsx_download(write, f"enforcement-plan-{where.period or 'all'}.xlsx",
+                         {"X-As-Of-Position": str(page.as_of_position)})
 
 
 @router.get("/entries/{entry_id}", response_model=PlanEntryDetail)
@@ -215,10 +206,3 @@ def get_entry(entry_id: UUID, principal: StaffDep, services: ServicesDep) -> Pla
         withdrawn_by=withdrawal.get("by"), withdrawn_at=at if isinstance(at, datetime) else None,
         version=entry.version, trail=trail)
 
-
-def _chunks(file: IO[bytes]) -> Iterator[bytes]:
-    try:
-        while chunk := file.read(CHUNK_BYTES):
-            yield chunk
-    finally:
-        file.close()

@@ -9,10 +9,9 @@ position; docs/supervision.md, "Closed-loop report", defines them.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import replace
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
@@ -20,7 +19,7 @@ from fastapi.responses import StreamingResponse
 
 from adapters.excel.report import Column, Sheet, write_report_xlsx
 from api.graphql.scope import read_scope
-from api.rest.call_logs import SPOOL_BYTES, XLSX, _chunks
+from api.rest.xlsx import XLSX, xlsx_download
 from api.deps import ServicesDep, StaffDep
 from api.errors import Forbidden
 from api.schemas.common import PROBLEMS
@@ -107,18 +106,11 @@ def closed_loop_xlsx(
               ({**row, "why": WHY_ZH.get(row["why"], row["why"]), "supervisors": "、".join(row["usernames"])}
                for row in inaction), title),
     ]
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by _chunks
-    try:
-        written = write_report_xlsx(sheets, spool)
-        size = spool.tell()
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
-    headers = {"Content-Disposition": 'attachment; filename="closed-loop.xlsx"', "Content-Length": str(size),
-               "X-As-Of-Position": str(report["as_of_position"]),
-               "X-Report-Rows": ",".join(str(n) for n in written.values())}
-    return StreamingResponse(_chunks(spool), media_type=XLSX, headers=headers)
+
+    def write(file: IO[bytes]) -> dict[str, str]:
+        return {"X-Report-Rows": ",".join(str(n) for n in write_report_xlsx(sheets, file).values())}
+
+    return xlsx_download(write, "closed-loop.xlsx", {"X-As-Of-Position": str(report["as_of_position"])})
 
 
 def _region_row(region: dict[str, str], figures: dict[str, Any]) -> dict[str, Any]:

@@ -15,19 +15,19 @@ CHUNK_BYTES = 64 * 1024
 XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {XLSX: {}}, "description": "an Excel workbook"}}
 
 
-def xlsx_download(write: Callable[[IO[bytes]], Any], filename: str, headers: dict[str, str] | None = None) -> StreamingResponse:
-    """`write(file)` writes the workbook; what it returns is not used (callers put counts in `headers`
-    from inside `write` if they want them)."""
+def xlsx_download(write: Callable[[IO[bytes]], dict[str, str] | None], filename: str,
+                  headers: dict[str, str] | None = None) -> StreamingResponse:
+    """`write(file)` writes the workbook and may return headers known only then (row counts)."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by _chunks
     try:
-        write(spool)
+        extra = write(spool) or {}
         size = spool.tell()
         spool.seek(0)
     except BaseException:
         spool.close()
         raise
     return StreamingResponse(_chunks(spool), media_type=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Content-Length": str(size), **(headers or {})})
+        "Content-Disposition": f'attachment; filename="{filename}"', "Content-Length": str(size), **(headers or {}), **extra})
 
 
 def _chunks(file: IO[bytes]) -> Iterator[bytes]:

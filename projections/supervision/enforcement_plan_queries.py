@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Table, and_, or_, select
 
 from projections.live import LiveTables, Snapshot
-from projections.scope import ReadScope
+from projections.scope import ReadScope, region_prefix
 
 NAMES = ("enforcement_plan",)
 
@@ -58,13 +58,6 @@ class PlanPage:
     rows: list[PlanRow]
     next_after: str | None
     as_of_position: int
-
-
-def region_prefix(region_code: str) -> str:
-    """410000 -> 41, 410100 -> 4101, 410185 -> 410185."""
-    if region_code.endswith("0000"):
-        return region_code[:2]
-    return region_code[:4] if region_code.endswith("00") else region_code
 
 
 class EnforcementPlanReads:

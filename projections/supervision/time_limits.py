@@ -25,7 +25,7 @@ from sqlalchemy import and_, func, or_, select
 from domain.reminders.days import china_day
 from projections.live import LiveTables, Snapshot
 from projections.register.fold import OPEN_STATUSES
-from projections.scope import ReadScope
+from projections.scope import ReadScope, region_prefix
 
 MAX_PAGE = 500
 EXPORT_BATCH = 1000
@@ -144,10 +144,3 @@ def _page(rows: list[dict[str, Any]], size: int, total: int, position: int, curs
     rows = rows[:size]
     return TimeLimitPage(rows, int(total), has_next, cursor(rows[-1]) if rows else None, position)
 
-
-
-def region_prefix(region_code: str) -> str:
-    """The code prefix a region's enterprises share: 41 (province), 4101 (city), 410185 (county)."""
-    if region_code.endswith("0000"):
-        return region_code[:2]
-    return region_code[:4] if region_code.endswith("00") else region_code
