@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -31,3 +32,17 @@ def own_ledger(request: pytest.FixtureRequest, clock: FakeClock, tmp_path: Path)
                           clock=clock)
         stack.callback(built.close)
         yield stack.enter_context(TestClient(create_app(built))), built
+
+
+@pytest.fixture
+def private(clock: FakeClock) -> Iterator[tuple[str, Services]]:
+    """A ledger on a PostgreSQL database of its own (URL and services), for tests that stop their
+    database: blocking it must not disturb the other tests' shared one. No background parts."""
+    with fresh_database("ledger_outage") as url:
+        settings = Settings(database_url=url, jwt_secret="test-secret-" + uuid.uuid4().hex, projections="off",
+                            reminders="off", subscription_check_seconds=0, user_check_seconds=0)
+        services = bootstrap(settings, clock=clock)
+        try:
+            yield url, services
+        finally:
+            services.close()

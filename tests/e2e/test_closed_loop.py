@@ -11,8 +11,6 @@ position right after the escalations it says what was true then.
 from __future__ import annotations
 
 import io
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -21,14 +19,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.bootstrap import Services, bootstrap
-from api.settings import Settings
+from api.bootstrap import Services
 from tests.conftest import add_user, login
 from tests.e2e.helpers import register_enterprise
 from tests.e2e.test_reminder_scenarios import reminder, tick
 from tests.support.clock import FakeClock
 from tests.support.outage import database_down
-from tests.support.postgres import fresh_database
 
 QUERY = """
 query C($region: String!, $asOf: Int, $kind: String, $first: Int) {
@@ -219,16 +215,6 @@ def test_hostile_inputs_are_refused(story: dict[str, Any]) -> None:
     body = {"query": 'query { closedLoop(regionCode: "410000", from: "2026-02-30", to: "2026-12-01") { asOfPosition } }'}
     assert client.post("/graphql", json=body, headers=headers).json()["errors"]
 
-
-@pytest.fixture
-def private(clock: FakeClock) -> Iterator[tuple[str, Services]]:
-    with fresh_database("ledger_outage") as url:
-        services = bootstrap(Settings(database_url=url, jwt_secret="test-secret-" + uuid.uuid4().hex, projections="off",
-                                      reminders="off", user_check_seconds=0), clock=clock)
-        try:
-            yield url, services
-        finally:
-            services.close()
 
 
 def test_the_database_stopped_is_503(private: tuple[str, Services]) -> None:

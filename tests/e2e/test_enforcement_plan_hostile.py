@@ -5,21 +5,17 @@ database stopped mid-request. Nothing refused writes anything."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.bootstrap import Services, bootstrap
-from api.settings import Settings
+from api.bootstrap import Services
 from tests.conftest import add_user, login
 from tests.e2e.helpers import assert_problem, error_fields, register_enterprise
 from tests.support.builders import a_credit_code
-from tests.support.clock import FakeClock
 from tests.support.outage import database_down
-from tests.support.postgres import fresh_database
 
 PLAN = "/api/v1/enforcement-plan"
 ENTRIES = f"{PLAN}/entries"
@@ -93,16 +89,6 @@ def test_unknown_and_foreign_ids(doors) -> None:  # noqa: ANN001
     assert_problem(client.post(ENTRIES, json=body | {"credit_code": luoyang}, headers=login(
         client, add_user(services, "supervisor", region_code="410185"))), 403)
 
-
-@pytest.fixture
-def private(clock: FakeClock) -> Iterator[tuple[str, Services]]:
-    with fresh_database("ledger_plan_outage") as url:
-        services = bootstrap(Settings(database_url=url, jwt_secret="test-secret-" + uuid.uuid4().hex, projections="off",
-                                      reminders="off", user_check_seconds=0), clock=clock)
-        try:
-            yield url, services
-        finally:
-            services.close()
 
 
 def test_the_database_stopped_is_503_with_retry_after(private: tuple[str, Services]) -> None:

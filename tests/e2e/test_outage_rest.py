@@ -5,35 +5,18 @@ traceback per request, and the first request after the outage succeeds."""
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.bootstrap import Services, bootstrap
-from api.settings import Settings
+from api.bootstrap import Services
 from tests.conftest import add_user, login
 from tests.e2e.helpers import assert_problem, client_token, register_enterprise
 from tests.support.builders import enterprise_body, risk_body
-from tests.support.clock import FakeClock
 from tests.support.outage import database_down
-from tests.support.postgres import fresh_database
 
-
-@pytest.fixture
-def private(clock: FakeClock) -> Iterator[tuple[str, Services]]:
-    """Its own database: blocking it must not disturb the other tests' shared one."""
-    with fresh_database("ledger_outage") as url:
-        settings = Settings(database_url=url, jwt_secret="test-secret-" + uuid.uuid4().hex, projections="off",
-                            subscription_check_seconds=0, user_check_seconds=0)
-        services = bootstrap(settings, clock=clock)
-        try:
-            yield url, services
-        finally:
-            services.close()
 
 
 def test_every_kind_of_route_answers_503_while_the_database_is_down(

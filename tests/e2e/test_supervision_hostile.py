@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.bootstrap import Services, bootstrap
-from api.settings import Settings
+from api.bootstrap import Services
 from schedulers.reminder_jobs import ReminderScheduler
 from tests.conftest import add_user, login
 from tests.e2e.helpers import assert_problem, error_fields
-from tests.support.clock import FakeClock
 from tests.support.outage import database_down
-from tests.support.postgres import fresh_database
 
 RULES = {"risk_identification_days": 10, "investigation_interval_days": 7, "rectification_overdue": True,
          "escalation_delay_days": 3, "supervisor_response_days": 5, "day_kind": "calendar"}
@@ -90,16 +86,6 @@ def test_unknown_or_foreign_ids_are_404_and_roles_are_kept(doors) -> None:  # no
     assert_problem(client.put("/api/v1/supervision-rules", json=RULES, headers=supervisor), 403)
     assert_problem(client.put("/api/v1/calendar/2026", json=CALENDAR, headers=supervisor), 403)
 
-
-@pytest.fixture
-def private(clock: FakeClock) -> Iterator[tuple[str, Services]]:
-    with fresh_database("ledger_outage") as url:
-        services = bootstrap(Settings(database_url=url, jwt_secret="test-secret-" + uuid.uuid4().hex, projections="off",
-                                      reminders="off", user_check_seconds=0), clock=clock)
-        try:
-            yield url, services
-        finally:
-            services.close()
 
 
 def test_the_database_stopped_is_503_and_the_jobs_log_it_once(private: tuple[str, Services],
