@@ -33,6 +33,8 @@ from schedulers.reminder_jobs import (DISPATCH_LOCK, SCAN_LOCK, DispatchJob, Rem
                                       mobile_lookup)
 from projections.runner import ProjectionRunner, projection_engine
 from schedulers.projection_worker import ProjectionWorker
+from adapters.audit.seal import Seal
+from schedulers.seal_worker import SealWorker
 
 
 def system_clock() -> datetime:
@@ -61,6 +63,7 @@ class Services:
     runtime: Runtime = field(default_factory=lambda: Runtime([]))
     reminder_scan: ReminderScanJob | None = None
     dispatch: DispatchJob | None = None
+    seal: Seal | None = None  # the hash-chain seal (docs/audit-seal.md)
 
     def new_projection_runner(self, batch_size: int | None = None) -> ProjectionRunner:
         """A runner with an engine of its own on the ledger's database (for `ledger projections`)."""
@@ -113,6 +116,14 @@ def background_parts(settings: Settings, ledger: Ledger, engine: Engine, committ
     return parts
 
 
+def build_seal(settings: Settings, ledger: Ledger, engine: Engine, clock: Clock) -> Seal:
+    events = ledger.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+    trusted = [f.strip() for f in (settings.seal_trusted_keys or "").split(",") if f.strip()]
+    return Seal.build(engine, events, clock, key_setting=settings.seal_key, key_file=settings.seal_key_file,
+                      trusted_key_files=trusted, checkpoint_events=settings.seal_checkpoint_events,
+                      sign_seconds=settings.seal_sign_seconds)
+
+
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
     ledger = build_ledger(settings)
     engine: Engine = ledger.recorder.datastore.engine  # type: ignore[attr-defined]
@@ -137,8 +148,14 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
     scan, dispatch = reminder_jobs(settings, write, engine)
     scheduler = (ReminderScheduler(scan, dispatch, clock, settings.reminder_scan_cron, settings.dispatch_seconds)
                  if settings.reminders == "background" else None)
+    seal = build_seal(settings, ledger, engine, clock)
+    parts = background_parts(settings, ledger, engine, committer, call_log, scheduler)
+    if settings.seal == "background":
+        seal.key()  # a bad LEDGER_SEAL_KEY stops the start, not the seal an hour later
+        parts.append(Part("seal", SealWorker(seal, poll_interval=settings.seal_poll_seconds)))
     return Services(
-        runtime=Runtime(background_parts(settings, ledger, engine, committer, call_log, scheduler)),
+        runtime=Runtime(parts),
+        seal=seal,
         reminder_scan=scan,
         dispatch=dispatch,
         availability=AvailabilityMonitor("api", database=settings.database_url).watch(engine),

@@ -70,6 +70,17 @@ class Settings(BaseSettings):
     frontend_ftp: str | None = Field(None, description="the front-end machine's FTP service, ftp://user:password@host:port/dir; checked when set")
     frontend_min_connections: int = Field(300, description="max_connections the front-end database must allow (seed 2.3.1.3: 300)")
 
+    seal: Literal["background", "off"] = Field(
+        "background", description="background: `ledger serve` keeps the hash-chain seal current (one process of a "
+        "deployment leads); off: run `ledger audit seal run` separately (docs/audit-seal.md)")
+    seal_checkpoint_events: int = Field(1000, description="events per signed seal checkpoint (Merkle segment)")
+    seal_sign_seconds: float = Field(3600.0, description="a checkpoint is cut and signed at least this often while events wait")
+    seal_poll_seconds: float = Field(1.0, description="how often the seal follower looks for new events")
+    seal_key: str | None = Field(None, description="Ed25519 private key of the seal: PEM, or the 32-byte seed in hex or base64")
+    seal_key_file: str | None = Field(None, description="file holding the seal's private key (when LEDGER_SEAL_KEY is unset); "
+                                      "neither: a key is generated and kept in the database")
+    seal_trusted_keys: str | None = Field(None, description="comma-separated PEM files of retired seal public keys that verify still trusts")
+
     def eventsourcing_env(self) -> dict[str, str]:
         return {
             "PERSISTENCE_MODULE": "adapters.persistence.lean_recorder",

@@ -1,0 +1,258 @@
+"""Where the seal keeps its checkpoints, and how it reads the event store's rows as canonical bytes.
+
+Two tables beside the event store (same database, own names):
+- `ledger_seal_checkpoints`: one row per sealed segment, with its signature and the segment's
+  leaf list (position and RFC 6962 leaf hash of each event, 40 bytes an event; its SHA-256 is
+  signed), which lets verify name the exact position that differs and lets proofs be built
+  without re-reading the segment's events.
+- `ledger_seal_members`: which aggregates belong to which enterprise, taken from each aggregate's
+  first event (its `credit_code` or `enterprise_id`), written with the checkpoint that sealed it.
+  An index for building proofs, not part of what is proven.
+
+Reading: on PostgreSQL the database builds each row's canonical bytes (int8send, uuid_send, ...;
+tests/integration/test_audit_seal.py holds them equal to `seal_format.canonical`), so the
+verifier's Python does nothing per row but hash; on SQLite Python builds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, and_, func,
+                        insert, or_, select)
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql.sqltypes import NullType
+from sqlalchemy import type_coerce
+
+from adapters.audit.seal_format import Checkpoint, canonical
+from adapters.persistence.tables import create_missing
+
+metadata = MetaData()
+
+checkpoints = Table(
+    "ledger_seal_checkpoints",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("after", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("chain_hash", LargeBinary, nullable=False),
+    Column("merkle_root", LargeBinary, nullable=False),
+    Column("leaves", LargeBinary, nullable=False),
+    Column("leaves_sha256", LargeBinary, nullable=False),
+    Column("sealed_at", String(40), nullable=False),  # the ISO text exactly as signed
+    Column("key_id", String(16), nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+members = Table(
+    "ledger_seal_members",
+    metadata,
+    Column("aggregate_id", String(36), primary_key=True),
+    Column("credit_code", String(64)),
+    Column("enterprise_id", String(36)),
+    Column("first_position", BigInteger, nullable=False),
+    Index("ix_ledger_seal_members_credit_code", "credit_code"),
+    Index("ix_ledger_seal_members_enterprise_id", "enterprise_id"),
+)
+
+CHECKPOINT_COLUMNS = [checkpoints.c.position, checkpoints.c.after, checkpoints.c.count, checkpoints.c.chain_hash,
+                      checkpoints.c.merkle_root, checkpoints.c.leaves_sha256, checkpoints.c.sealed_at,
+                      checkpoints.c.key_id, checkpoints.c.signature]
+
+# The canonical bytes of format 1 (adapters/audit/seal_format.py), built by PostgreSQL.
+_PG_CANONICAL = ("int8send(id) || uuid_send(originator_id) || int8send(originator_version::int8) || "
+                 "int4send(octet_length(convert_to(topic, 'UTF8'))) || convert_to(topic, 'UTF8') || "
+                 "int4send(octet_length(state)) || state")
+
+
+def _checkpoint(row: Any) -> Checkpoint:
+    return Checkpoint(int(row.position), int(row.after), int(row.count), bytes(row.chain_hash), bytes(row.merkle_root),
+                      bytes(row.leaves_sha256), row.sealed_at, row.key_id, bytes(row.signature))
+
+
+class SealStore:
+    def __init__(self, engine: Engine, events_table: Table) -> None:
+        self.engine = engine
+        self.events = events_table
+        self.is_postgres = engine.dialect.name == "postgresql"
+        create_missing(engine, metadata.sorted_tables)
+
+    # --- checkpoints ---------------------------------------------------------------------------
+
+    def last_checkpoint(self) -> Checkpoint | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*CHECKPOINT_COLUMNS).order_by(checkpoints.c.position.desc()).limit(1)).first()
+        return None if row is None else _checkpoint(row)
+
+    def checkpoints(self, after: int | None = None, upto: int | None = None) -> list[Checkpoint]:
+        query = select(*CHECKPOINT_COLUMNS).order_by(checkpoints.c.position)
+        if after is not None:
+            query = query.where(checkpoints.c.position > after)
+        if upto is not None:
+            query = query.where(checkpoints.c.position <= upto)
+        with self.engine.connect() as conn:
+            return [_checkpoint(r) for r in conn.execute(query)]
+
+    def checkpoint_at_or_before(self, position: int) -> Checkpoint | None:
+        query = (select(*CHECKPOINT_COLUMNS).where(checkpoints.c.position <= position)
+                 .order_by(checkpoints.c.position.desc()).limit(1))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _checkpoint(row)
+
+    def covering(self, position: int) -> Checkpoint | None:
+        """The checkpoint whose segment holds `position` (the first at or after it)."""
+        query = (select(*CHECKPOINT_COLUMNS).where(checkpoints.c.position >= position)
+                 .order_by(checkpoints.c.position).limit(1))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _checkpoint(row)
+
+    def leaves(self, position: int) -> bytes | None:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(checkpoints.c.leaves).where(checkpoints.c.position == position)).scalar()
+        return None if found is None else bytes(found)
+
+    def append(self, cp: Checkpoint, leaves: bytes, new_members: list[dict[str, Any]], recorded_at: datetime) -> bool:
+        """Store a checkpoint and the members it sealed in one transaction, only if the last
+        checkpoint is still the one it follows (False when another sealer got there first)."""
+        with self.engine.begin() as conn:
+            last = conn.execute(select(func.max(checkpoints.c.position))).scalar() or 0
+            if last != cp.after:
+                return False
+            conn.execute(insert(checkpoints).values(
+                position=cp.position, after=cp.after, count=cp.count, chain_hash=cp.chain_hash,
+                merkle_root=cp.merkle_root, leaves=leaves, leaves_sha256=cp.leaves_sha256, sealed_at=cp.sealed_at,
+                key_id=cp.key_id, signature=cp.signature, recorded_at=recorded_at))
+            if new_members:
+                known = set(conn.execute(select(members.c.aggregate_id).where(
+                    members.c.aggregate_id.in_([m["aggregate_id"] for m in new_members]))).scalars())
+                fresh = [m for m in new_members if m["aggregate_id"] not in known]
+                if fresh:
+                    conn.execute(insert(members), fresh)
+        return True
+
+    # --- members -------------------------------------------------------------------------------
+
+    def member_aggregates(self, credit_code: str, enterprise_id: str) -> list[str]:
+        query = select(members.c.aggregate_id).where(
+            or_(members.c.credit_code == credit_code, members.c.enterprise_id == enterprise_id,
+                members.c.aggregate_id == enterprise_id))
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    # --- events --------------------------------------------------------------------------------
+
+    def head(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(self.events.c.id))).scalar() or 0)
+
+    def canonical_chunks(self, after: int, upto: int | None, chunk: int = 20_000) -> Iterator[list[Any]]:
+        """The canonical bytes of the stored events after `after` (up to `upto`), in position order,
+        a list per chunk (each item bytes-like; its first 8 bytes are the position)."""
+        if self.is_postgres:
+            yield from self._pg_chunks(after, upto, chunk)
+            return
+        for rows in self.row_chunks(after, upto, chunk, raw=True):
+            yield [canonical(r[0], _id_bytes(r[1]), _int(r[2]), _text(r[3]), _blob(r[4])) for r in rows]
+
+    def row_chunks(self, after: int, upto: int | None, chunk: int = 5_000, raw: bool = False) -> Iterator[list[Any]]:
+        """The stored events' columns (id, originator_id, originator_version, topic, state), in
+        order; with `raw`, as the database holds them (no type conversion that could refuse an
+        odd value: SQLite keeps whatever a direct write put in a column)."""
+        t = self.events
+        columns = [t.c.id, *(type_coerce(c, NullType()) if raw else c
+                             for c in (t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state))]
+        while True:
+            query = select(*columns).where(t.c.id > after)
+            if upto is not None:
+                query = query.where(t.c.id <= upto)
+            with self.engine.connect() as conn:
+                rows = conn.execute(query.order_by(t.c.id).limit(chunk)).all()
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
+            if len(rows) < chunk:
+                return
+
+    def _pg_chunks(self, after: int, upto: int | None, chunk: int) -> Iterator[list[Any]]:
+        name = self.events.name if self.events.schema is None else f"{self.events.schema}.{self.events.name}"
+        sql = f"SELECT {_PG_CANONICAL} FROM {name} WHERE id > %s" + (" AND id <= %s" if upto is not None else "")
+        sql += " ORDER BY id LIMIT %s"
+        engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()
+            try:
+                while True:
+                    cursor.execute(sql, (after, upto, chunk) if upto is not None else (after, chunk))
+                    rows = [r[0] for r in cursor.fetchall()]
+                    if not rows:
+                        return
+                    yield rows
+                    after = int.from_bytes(rows[-1][:8], "big")
+                    if len(rows) < chunk:
+                        return
+            finally:
+                cursor.close()
+
+    def events_of(self, aggregate_ids: list[str], upto: int) -> list[Any]:
+        """The stored rows of these aggregates up to `upto`, in position order."""
+        import uuid
+
+        t = self.events
+        ids = [uuid.UUID(a) for a in aggregate_ids]
+        rows: list[Any] = []
+        for i in range(0, len(ids), 500):
+            query = (select(t.c.id, t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state)
+                     .where(and_(t.c.originator_id.in_(ids[i: i + 500]), t.c.id <= upto)))
+            with self.engine.connect() as conn:
+                rows.extend(conn.execute(query).all())
+        return sorted(rows, key=lambda r: r[0])
+
+
+# SQLite holds any value in any column; the application writes the right types, so the values
+# below only come from a direct write. They are sealed (and verified) in a fixed, documented way
+# instead of stopping the seal: text as its UTF-8 bytes, an id that is no UUID as the first 16
+# bytes of the SHA-256 of its text, a version that is no integer as -2**63.
+
+def _id_bytes(value: Any) -> bytes:
+    import hashlib
+    import uuid
+
+    if isinstance(value, (bytes, memoryview)) and len(value) == 16:
+        return bytes(value)
+    text = value.decode(errors="replace") if isinstance(value, (bytes, memoryview)) else str(value)
+    try:
+        return uuid.UUID(text).bytes
+    except ValueError:
+        return hashlib.sha256(text.encode()).digest()[:16]
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, int) and -2**63 <= value < 2**63:
+        return value
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return -2**63
+    return number if -2**63 <= number < 2**63 else -2**63
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, memoryview)):
+        return bytes(value).decode(errors="replace")
+    return "" if value is None else str(value)
+
+
+def _blob(value: Any) -> bytes:
+    if isinstance(value, (bytes, memoryview)):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode(errors="surrogatepass")
+    return b"" if value is None else str(value).encode()
