@@ -356,6 +356,24 @@ class CallLog:
         with self._engine.connect() as conn:
             return [_read(r._mapping) for r in conn.execute(stmt)]
 
+    def get(self, entry_id: int) -> dict[str, Any] | None:
+        """One logged call by id, or None."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(call_log).where(call_log.c.id == entry_id)).first()
+        return None if row is None else _read(row._mapping)
+
+    def ids_by_request(self, request_ids: list[str]) -> dict[str, int]:
+        """The call-log id of each request id that was logged (the first entry if several), so an
+        event's `meta.request_id` leads to the interface call that produced it."""
+        wanted = sorted({r for r in request_ids if r})
+        found: dict[str, int] = {}
+        with self._engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                stmt = (select(call_log.c.request_id, func.min(call_log.c.id))
+                        .where(call_log.c.request_id.in_(wanted[i:i + 500])).group_by(call_log.c.request_id))
+                found.update({request_id: entry_id for request_id, entry_id in conn.execute(stmt)})
+        return found
+
     def count(self, f: CallLogFilter) -> int:
         with self._engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(call_log).where(*self._where(f))).scalar_one()

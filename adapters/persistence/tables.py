@@ -60,6 +60,7 @@ call_log = Table(
     Index("ix_call_log_at", "at"),
     Index("ix_call_log_enterprise_at", "enterprise", "at"),
     Index("ix_call_log_interface_at", "interface_code", "at"),
+    Index("ix_call_log_request", "request_id"),  # from an event's meta.request_id to its call (audit)
 )
 
 # How far each relay (adapters/nats/relay.py) has copied the notification log: the position of the
@@ -73,7 +74,7 @@ relay_tracking = Table(
 
 
 def create_missing(engine: Engine, tables: Iterable[Table]) -> None:
-    """Create those of `tables` that do not exist yet, safely when several processes start at once
+    """Create those of `tables` (and of their indexes) that do not exist yet, safely when several processes start at once
     (parallel catch-up children, two `serve`s): between one's "does it exist?" and its CREATE the
     other may have created it, and the database then refuses the CREATE. Such a refusal is only
     an error if the table is still missing afterwards."""
@@ -83,3 +84,9 @@ def create_missing(engine: Engine, tables: Iterable[Table]) -> None:
         except DBAPIError:
             if not inspect(engine).has_table(table.name):
                 raise
+        for index in table.indexes:  # an index added to a table that existed before it
+            try:
+                index.create(engine, checkfirst=True)
+            except DBAPIError:
+                if index.name not in {i["name"] for i in inspect(engine).get_indexes(table.name)}:
+                    raise
