@@ -199,9 +199,10 @@ CHECK_ACTION = Table(
         *_SUBMITTED,
         v("plan_id", "双随机一公开计划id", 50),
     ),
-    DAILY, Fill.LEDGER_LATER,
+    DAILY, Fill.LEDGER,
     "recovered complete with types (reference §4.2)",
-    note="ours to fill from supervisors' on-site responses (closed loop); CD_ID = record_unique_identity. "
+    note="filled from supervisors' answers to reminders with an on-site inspection (现场检查); "
+         "CD_ID = record_unique_identity = <reminder id>/<answer's version>. "
          "Code lists for check_form / check_type / check_mode not found",
 )
 
@@ -322,11 +323,11 @@ PERSONNEL = Table(
         v("issue_status", "发布状态（0 未发布 1 已发布 2 已撤销）", 1, R),
         dt("issue_date", "发布日期", R),
     ),
-    DAILY, Fill.LEDGER_LATER,
+    DAILY, Fill.LEDGER,
     "Chinese names and lengths recovered (reference §4.4); column names other than rowguid, zzmm, "
     "nation_code, issue_status, issue_date follow the camel-to-snake default (inferred)",
-    note="ours to fill from supervisors (users with the supervisor role); CD_ID = rowguid. "
-         "ID numbers and certificate numbers are not in the ledger today",
+    note="filled from supervisors (users with the supervisor role); CD_ID = rowguid = the user's id; a "
+         "deactivated supervisor is a `d` row. ID numbers and certificate numbers are not in the ledger",
 )
 
 _COMPLAINTS = [
@@ -385,9 +386,9 @@ DOUBLE_RANDOM = (
           _PLAN_OBJECT, DAILY, Fill.OTHER_SYSTEMS, _ANALOGY,
           note="annual plans come from the double-random (双随机) system; CD_ID = plan_id/credit code"),
     Table("jg_ztk_jgxn_ssjygk_zxjhsj", "双随机一公开数据的专项计划数据", "双随机一公开计划信息", _PLAN, DAILY,
-          Fill.LEDGER_LATER, _DERIVED_PLAN, note="one plan per enforcement-plan period; CD_ID = plan_id"),
+          Fill.LEDGER, _DERIVED_PLAN, note="one plan per enforcement-plan period; CD_ID = plan_id"),
     Table("jg_ztk_jgxn_ssjygk_zxjhcc", "双随机一公开数据的专项计划抽查的监管对象信息", "双随机一公开计划信息",
-          _PLAN_OBJECT, DAILY, Fill.LEDGER_LATER, _DERIVED_PLAN,
+          _PLAN_OBJECT, DAILY, Fill.LEDGER, _DERIVED_PLAN,
           note="one row per enforcement-plan entry; CD_ID = plan_id/credit code; a withdrawn entry is a `d` row"),
 )
 
