@@ -7,7 +7,6 @@ from projections.analytics.projection import DrilldownProjection
 from projections.audit_history.projection import AuditIndexProjection
 from projections.base import Projection
 from projections.ministry.projection import MinistryProjection
-from projections.ministry.projection import MinistryProjection
 from projections.register.projection import RegisterProjection
 from projections.supervision.closed_loop import ClosedLoopProjection
 from projections.supervision.enforcement_plan import EnforcementPlanProjection
