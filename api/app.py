@@ -17,6 +17,7 @@ from domain.shared.commands import CommandContext
 from domain.shared.meta import Channel, Meta
 from api.call_logging import CallLogMiddleware
 from api.graphql import graphql_router
+from api.dashboard import mount_dashboard
 from projections import failures
 from projections.registry import all_projections
 from projections.tracking import read_rows
@@ -120,6 +121,7 @@ def create_app(services: Services) -> FastAPI:
                    reports.router, time_limits.router):
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(refuse_control_characters_in_url)])
     app.include_router(graphql_router(services.settings), prefix="/graphql", tags=["graphql"])
+    mount_dashboard(app)  # the zh-CN dashboard at /dashboard/, a client of /graphql and the REST doors
     return app
 
 
