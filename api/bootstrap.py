@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -35,6 +36,9 @@ from projections.runner import ProjectionRunner, projection_engine
 from schedulers.projection_worker import ProjectionWorker
 from adapters.audit.seal import Seal
 from schedulers.seal_worker import SealWorker
+from projections.ministry.exchange_log import exchange_log
+from schedulers.exchange import CRONS, ExchangeScheduler, build_exchanger
+from projections.ministry.tables import Frequency
 
 
 def system_clock() -> datetime:
@@ -129,7 +133,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
     engine: Engine = ledger.recorder.datastore.engine  # type: ignore[attr-defined]
     # The ledger's own tables, and the read-model positions and failures (health and GraphQL read
     # them from the start); processes starting together may race to create them.
-    create_missing(engine, [*metadata.sorted_tables, tracking, failures])
+    create_missing(engine, [*metadata.sorted_tables, tracking, failures, exchange_log])
     if engine.dialect.name == "sqlite":
         # WAL before any background thread opens its own connection: the store switches lazily on
         # its first transaction, and that switch failed ("database is locked") when the projection
@@ -153,6 +157,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Services:
     if settings.seal == "background":
         seal.key()  # a bad LEDGER_SEAL_KEY stops the start, not the seal an hour later
         parts.append(Part("seal", SealWorker(seal, poll_interval=settings.seal_poll_seconds)))
+    if settings.frontend_url and settings.exchange == "background":
+        # the ministry exchange on each table's frequency (off unless a front-end database is set)
+        crons = CRONS | {Frequency.HOURLY: settings.exchange_hourly_cron, Frequency.DAILY: settings.exchange_daily_cron}
+        exchanger = build_exchanger(projection_engine(ledger), settings.frontend_url, Path(settings.frontend_root), clock,
+                                    crons)
+        parts.append(Part("exchange", ExchangeScheduler(exchanger)))
     return Services(
         runtime=Runtime(parts),
         seal=seal,

@@ -17,6 +17,7 @@ import typer
 from adapters.crypto.passwords import hash_password
 from api.bootstrap import Services, bootstrap
 from api.frontend_cli import frontend_app
+from api.exchange_cli import exchange_app
 from api.audit_seal_cli import audit_app
 from api.settings import Settings
 from domain.identity.commands import UserSpec
@@ -42,6 +43,7 @@ app.add_typer(reminders_app, name="reminders")
 calendar_app = typer.Typer(help="The statutory business calendar (holidays, make-up working days)", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(frontend_app, name="frontend")  # api/frontend_cli.py
+app.add_typer(exchange_app, name="exchange")  # api/exchange_cli.py
 app.add_typer(audit_app, name="audit")  # api/audit_seal_cli.py; other audit commands: @audit_app.command
 
 

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     frontend_root: str = Field("var/frontend", description="folder holding the attachment folders task_attr_up, pro_attr_up, tsjb_attr_up")
     frontend_ftp: str | None = Field(None, description="the front-end machine's FTP service, ftp://user:password@host:port/dir; checked when set")
     frontend_min_connections: int = Field(300, description="max_connections the front-end database must allow (seed 2.3.1.3: 300)")
+    exchange: Literal["background", "off"] = Field(
+        "background", description="background: when LEDGER_FRONTEND_URL is set, `ledger serve` runs the ministry exchange "
+        "on each table's frequency (one process of a deployment at a time); off: run `ledger exchange run` yourself")
+    exchange_hourly_cron: str = Field("10 * * * *", description="when the hourly tables are exchanged (crontab, China time)")
+    exchange_daily_cron: str = Field("30 1 * * *", description="when the daily tables are exchanged (crontab, China time)")
 
     seal: Literal["background", "off"] = Field(
         "background", description="background: `ledger serve` keeps the hash-chain seal current (one process of a "

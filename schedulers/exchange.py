@@ -147,8 +147,9 @@ def frontend_hash(table: Table, row: dict[str, Any], operation: str) -> str:
 class Exchanger:
     def __init__(self, ledger_engine: Engine, frontend: FrontendExchange, root: Path,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), lock: AdvisoryLock | None = None,
-                 hooks: Hooks | None = None, chunk: int = CHUNK) -> None:
+                 hooks: Hooks | None = None, chunk: int = CHUNK, crons: dict[Frequency, str] | None = None) -> None:
         self.engine = ledger_engine
+        self.crons = crons or CRONS
         self.frontend = frontend
         self.root = root
         self.clock = clock
@@ -415,7 +416,7 @@ class Exchanger:
                 "pending_rows": pending[table.name],
                 "lag_seconds": int((now - since).total_seconds()) if since and pending[table.name] else 0,
                 "last_failure": failure["error"] if failure and (not latest or failure["id"] > latest["id"]) else None,
-                "next_run": next_run(table.frequency, now),
+                "next_run": next_run(self.crons[table.frequency], now),
             })
         return rows
 
@@ -426,8 +427,8 @@ class Exchanger:
             self._ready = True
 
 
-def next_run(frequency: Frequency, now: datetime) -> datetime | None:
-    trigger = CronTrigger.from_crontab(CRONS[frequency], timezone="Asia/Shanghai")
+def next_run(cron: str, now: datetime) -> datetime | None:
+    trigger = CronTrigger.from_crontab(cron, timezone="Asia/Shanghai")
     return trigger.get_next_fire_time(None, now.astimezone(CHINA))
 
 
@@ -437,10 +438,9 @@ class ExchangeScheduler:
     finds it held skips the run. A table whose batch fails is logged once (until it works again)
     and tried again at the next run; the other tables go on."""
 
-    def __init__(self, exchanger: Exchanger, crons: dict[Frequency, str] | None = None,
-                 availability: AvailabilityMonitor | None = None) -> None:
+    def __init__(self, exchanger: Exchanger, availability: AvailabilityMonitor | None = None) -> None:
         self.exchanger = exchanger
-        self.crons = crons or CRONS
+        self.crons = exchanger.crons
         self._availability = availability or AvailabilityMonitor("exchange", what="exchange runs failed")
         self._failing: set[str] = set()
         self._scheduler: Any = None
@@ -486,3 +486,13 @@ class ExchangeScheduler:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
+
+
+def build_exchanger(ledger_engine: Engine, frontend_url: str, root: Path,
+                    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                    crons: dict[Frequency, str] | None = None) -> Exchanger:
+    """An exchanger from the settings' values (the front-end engine with the adapter's options)."""
+    from adapters.frontend.database import FrontendDatabase
+
+    database = FrontendDatabase(frontend_url)
+    return Exchanger(ledger_engine, FrontendExchange(database.engine, CATALOGUE.tables), root, clock, crons=crons)
