@@ -18,6 +18,7 @@ from adapters.crypto.passwords import hash_password
 from api.bootstrap import Services, bootstrap
 from api.frontend_cli import frontend_app
 from api.exchange_cli import exchange_app
+from api.audit_cli import register as register_audit_commands
 from api.audit_seal_cli import audit_app
 from api.settings import Settings
 from domain.identity.commands import UserSpec
@@ -45,6 +46,7 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(frontend_app, name="frontend")  # api/frontend_cli.py
 app.add_typer(exchange_app, name="exchange")  # api/exchange_cli.py
 app.add_typer(audit_app, name="audit")  # api/audit_seal_cli.py; other audit commands: @audit_app.command
+register_audit_commands(audit_app)  # history, state, rebuild-report: api/audit_cli.py
 
 
 def _services() -> Services:
