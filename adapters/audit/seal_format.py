@@ -204,11 +204,11 @@ class Checkpoint:
                    str(data["key_id"]), base64.b64decode(data["signature"]))
 
 
-def checkpoint_message(position: int, after: int, count: int, chain_hash: bytes, root: bytes, leaves_sha256: bytes,
+def checkpoint_message(position: int, after: int, count: int, chain_hash: bytes, merkle_root: bytes, leaves_sha256: bytes,
                        sealed_at: str, key_id: str) -> bytes:
     """The exact bytes a checkpoint's signature covers."""
     lines = ["dual-prevention-ledger seal checkpoint", f"format={FORMAT}", f"position={position}", f"after={after}",
-             f"count={count}", f"chain_hash={chain_hash.hex()}", f"merkle_root={root.hex()}",
+             f"count={count}", f"chain_hash={chain_hash.hex()}", f"merkle_root={merkle_root.hex()}",
              f"leaves_sha256={leaves_sha256.hex()}", f"sealed_at={sealed_at}", f"key_id={key_id}"]
     return ("\n".join(lines) + "\n").encode()
 

@@ -109,7 +109,7 @@ class Sealer:
                     h = hashlib.sha256(h + record).digest()
                     position = position_of(record)
                     segment.entries.append((position, leaf_hash(record)))
-                    if record[24:32] == _FIRST_VERSION and (member := member_of(record)) is not None:
+                    if bytes(record[24:32]) == _FIRST_VERSION and (member := member_of(record)) is not None:
                         segment.members.append(member)
                     segment.chain_hash, segment.read_to = h, position
                     if len(segment.entries) >= n:
