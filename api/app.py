@@ -25,6 +25,7 @@ from api.interfaces import declared_interfaces
 from adapters.calendar.chinese_calendar_source import publish_missing_years
 from api.openapi_docs import install_api_docs
 from api.request_limits import BodySizeLimit, refuse_control_characters_in_url
+from api.rest import audit_proof
 from api.rest import exchange as exchange_log_rest
 from api.rest import (audit, calendar, call_logs, catalog, enforcement_plan, enterprises, hazards, inbox, inspections, oauth,
                       reminders, reports, risks, sessions, subscriptions, supervision_rules, time_limits, users)
@@ -119,7 +120,7 @@ def create_app(services: Services) -> FastAPI:
     for router in (sessions.router, enterprises.router, risks.router, hazards.router, inspections.router, audit.router,
                    call_logs.router, catalog.router, subscriptions.router, oauth.router, users.router,
                    supervision_rules.router, calendar.router, reminders.router, inbox.router, enforcement_plan.router,
-                   reports.router, time_limits.router, exchange_log_rest.router):
+                   reports.router, time_limits.router, audit_proof.router, exchange_log_rest.router):
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(refuse_control_characters_in_url)])
     app.include_router(graphql_router(services.settings), prefix="/graphql", tags=["graphql"])
     mount_dashboard(app)  # the zh-CN dashboard at /dashboard/, a client of /graphql and the REST doors
