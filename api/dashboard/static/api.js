@@ -111,7 +111,8 @@ function problemError(status, body) {
     const fields = body.errors.map((e) => fieldName(e)).filter(Boolean);
     if (fields.length) message += `：${[...new Set(fields)].join("、")}`;
   }
-  return new ApiError(message, { status, detail });
+  const kind = body && typeof body.type === "string" ? body.type.split("/").pop() : "";
+  return new ApiError(message, { status, detail, code: kind });
 }
 
 const FIELDS = {

@@ -104,7 +104,11 @@ async function route() {
   try {
     await r.view(main, { arg, params, session: s, stale: () => mine !== generation, refreshUnread });
   } catch (e) {
-    if (mine === generation) clear(main, errorBox(e, route));
+    if (mine !== generation) return;
+    const refused = e && (e.status === 403 || e.code === "FORBIDDEN");
+    clear(main, refused
+      ? h("div", {}, errorBox(e), h("p", {}, h("a", { href: href(name === "closedloop" ? "closedloop" : home(s)) }, "返回我的管辖区域")))
+      : errorBox(e, route));
   }
   document.title = `${r.nav ? `${r.nav} - ` : ""}双重预防监管平台`;
   if (unread === null) refreshUnread();

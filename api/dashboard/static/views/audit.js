@@ -52,20 +52,26 @@ export async function auditView(main, { params, stale }) {
   }
 }
 
+/** The seal (issue 13): the newest signed checkpoint, GET /api/v1/audit/seal/digest. Shown when the
+ * server has that door; otherwise said plainly, and the history above still works. */
 async function showSeal(box) {
   try {
-    const seal = await rest("GET", "/api/v1/audit/seal");
-    clear(box, sealTable(seal));
+    const d = await rest("GET", "/api/v1/audit/seal/digest");
+    clear(box,
+      h("p", {}, "已封存至账本位置 ", h("strong", { class: "position", "data-testid": "sealed-to" }, `#${d.position}`),
+        `（最近检查点覆盖 #${d.after + 1}–#${d.position}，共 ${d.count} 个事件，签名于 ${dt(d.sealed_at)}）`),
+      h("dl", { class: "facts" },
+        h("dt", {}, "签名密钥编号"), h("dd", { class: "mono" }, d.key_id),
+        h("dt", {}, "链哈希"), h("dd", { class: "mono wrap-any" }, d.chain_hash),
+        h("dt", {}, "Merkle 根"), h("dd", { class: "mono wrap-any" }, d.merkle_root)),
+      h("p", { class: "muted" }, "独立校验：用公钥（GET /api/v1/audit/seal/public-key）和命令 ledger audit verify --digest 核对此摘要。"));
   } catch (e) {
-    if (e.status === 404 || e.status === 405) {
+    if (e.status === 404 && e.code === "not-found") {
+      clear(box, notice("账本尚未封存：还没有签名的检查点。", "warn"));
+    } else if (e.status === 404 || e.status === 405) {
       clear(box, notice("封存状态暂不可用：本服务尚未提供账本封存（哈希链校验）接口。下方的聚合历史查询不受影响。", "info"));
     } else {
       clear(box, errorBox(e));
     }
   }
-}
-
-function sealTable(seal) {
-  const rows = Object.entries(seal || {}).filter(([, v]) => v === null || typeof v !== "object");
-  return table([{ label: "项目", value: ([k]) => k, cls: "mono" }, { label: "值", value: ([, v]) => String(v ?? "—"), cls: "wrap" }], rows);
 }

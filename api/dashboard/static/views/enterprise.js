@@ -79,7 +79,7 @@ export async function enterpriseView(main, { arg, session, stale }) {
     h("div", { class: "tiles" },
       [4, 3, 2, 1].map((lv) => tile(RISK_LEVELS[lv].label, num(r[["", "low", "general", "significant", "major"][lv]]),
         { tone: RISK_LEVELS[lv].tone, testid: `risk-level-${lv}` })),
-      tile("未整改隐患（一般 / 重大）", `${e.openGeneralHazards} / ${e.openMajorHazards}`),
+      tile("未整改隐患 一般/重大", `${e.openGeneralHazards} / ${e.openMajorHazards}`),
       tile("整改逾期", num(e.overdueRectifications), { tone: e.overdueRectifications ? "bad" : "" }),
       tile("最近排查", day(e.lastInspectionAt || e.lastHazardRegisteredAt))),
     section("安全风险（有效风险，按等级）",

@@ -15,7 +15,9 @@ function nowChinaLocal() {
 }
 
 export function responseForm({ reminderId, onDone }) {
-  const boxes = Object.entries(MEASURES).map(([v, l]) =>
+  // the measures a supervisor may record (api/schemas/supervision.py `Measure`); MEASURES also labels
+  // "enforcement_plan", which only a plan entry records
+  const boxes = ["phone_call", "on_site_inspection", "written_order", "interview", "enforcement", "other"].map((v) => [v, MEASURES[v]]).map(([v, l]) =>
     h("label", { class: "check" }, h("input", { type: "checkbox", name: "measures", value: v }), l));
   const result = h("textarea", { name: "result", rows: 3, maxlength: 2000, placeholder: "例如：已电话督促企业负责人，企业承诺三日内完成隐患排查并登记。" });
   const when = h("input", { type: "datetime-local", name: "happened_at", value: nowChinaLocal(), max: nowChinaLocal() });
