@@ -21,7 +21,9 @@ histograms in Python.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -107,39 +109,58 @@ class ClosedLoopReads:
 
     def report(self, q: ClosedLoopQuery, now: datetime, scope: ReadScope | None = None, first: int = 20,
                after: str | None = None) -> dict[str, Any]:
-        """Totals, by industry, by child region, and a page of enterprises (keyset on credit code)."""
+        """Totals, by industry, by child region, and a page of enterprises (keyset on credit code).
+
+        The figures are read in parts side by side, each on a connection of its own: the reminder
+        figures in two halves of the children (an enterprise's reminders all fall in its child, so
+        distinct enterprise counts add up), the escalation and plan figures with the page in a
+        third. Every part pins the same position and day (`pin`), so they agree whatever snapshot
+        each connection sees; on a 2-core machine this halves a province's wall time."""
         region = _check(q)
         first = max(1, min(first, MAX_PAGE))
+        if q.as_of_position is None or q.judged_on is None:
+            q = self.pin(q, now)
+        scope = scope or ReadScope()
+        halves = _halves(region)
 
-        def query(snap: Snapshot) -> dict[str, Any]:
-            _tune(snap, region)
-            at = _Pin(snap, q, now)
-            where = _Where(snap, q, region, scope or ReadScope(), at)
-            groups: dict[tuple[str | None, str], dict[str, Any]] = {}
-            self._reminder_figures(snap, where, groups)
-            self._escalation_figures(snap, where, groups)
-            self._plan_figures(snap, where, groups)
-            totals, industries, by_child = empty_figures(), {}, {}
-            for (child, industry), figures in groups.items():
+        def part(job: str, half: tuple[bool, tuple[str, ...]] | None = None) -> Callable[[Snapshot], dict[str, Any]]:
+            def query(snap: Snapshot) -> dict[str, Any]:
+                _tune(snap, region)
+                at = _Pin(snap, q, now)
+                where = _Where(snap, q, region, scope, at, half)
+                groups: dict[tuple[str | None, str], dict[str, Any]] = {}
+                if job == "reminders":
+                    self._reminder_figures(snap, where, groups)
+                    return {"groups": groups}
+                self._escalation_figures(snap, where, groups)
+                self._plan_figures(snap, where, groups)
+                return {"groups": groups, "enterprises": self._enterprises(snap, where, first, after),
+                        "answer": at.answer({})}
+            return query
+
+        jobs = [part("reminders", h) for h in halves] + [part("rest")]
+        results = list(_pool().map(lambda job: self._live.run(READS, job), jobs))
+        totals, industries, by_child = empty_figures(), {}, {}
+        for result in results:
+            for (child, industry), figures in result["groups"].items():
                 _merge(totals, figures)
                 _merge(industries.setdefault(industry, empty_figures()), figures)
                 if child is not None:
                     _merge(by_child.setdefault(child, empty_figures()), figures)
-            table = henan_regions()
-            children = [] if region.level is RegionLevel.COUNTY else table.children(region.code)
-            known = {r.code for r in children}
-            children += [r for code in sorted(by_child) if code not in known and (r := table.get(code)) is not None]
-            return at.answer({
-                "region": region_info(region), "industry": q.industry, "kind": q.kind,
-                "period": {"from": q.date_from.isoformat(), "to": q.date_to.isoformat()},
-                "totals": _finish(totals),
-                "by_industry": [{"industry": name, "figures": _finish(industries[name])} for name in sorted(industries)],
-                "children": [{"region": region_info(r), "figures": _finish(by_child.get(r.code, empty_figures()))}
-                             for r in children],
-                "enterprises": self._enterprises(snap, where, first, after),
-            })
-
-        return self._live.run(READS, query)
+        table = henan_regions()
+        children = [] if region.level is RegionLevel.COUNTY else table.children(region.code)
+        known = {r.code for r in children}
+        children += [r for code in sorted(by_child) if code not in known and (r := table.get(code)) is not None]
+        rest = results[-1]
+        return rest["answer"] | {
+            "region": region_info(region), "industry": q.industry, "kind": q.kind,
+            "period": {"from": q.date_from.isoformat(), "to": q.date_to.isoformat()},
+            "totals": _finish(totals),
+            "by_industry": [{"industry": name, "figures": _finish(industries[name])} for name in sorted(industries)],
+            "children": [{"region": region_info(r), "figures": _finish(by_child.get(r.code, empty_figures()))}
+                         for r in children],
+            "enterprises": rest["enterprises"],
+        }
 
     @staticmethod
     def _reminder_figures(snap: Snapshot, where: _Where, groups: dict) -> None:
@@ -326,6 +347,28 @@ class ClosedLoopReads:
         return self._live.run(("reminders",), query)
 
 
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Shared by every report of the process: 3 parts each (bounded, so a burst of reports queues
+    here instead of opening connections without end)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=6, thread_name_prefix="closed-loop")
+        return _POOL
+
+
+def _halves(region: Region) -> list[tuple[bool, tuple[str, ...]] | None]:
+    """The reminder figures' parts: every other child, and the rest (none below a county)."""
+    if region.level is RegionLevel.COUNTY:
+        return [None]
+    codes = tuple(r.code for r in henan_regions().children(region.code))[::2]
+    return [(True, codes), (False, codes)]
+
+
 def _tune(snap: Snapshot, region: Region) -> None:
     """PostgreSQL: room to hash-aggregate in memory (the default 4 MB work_mem sorted a province's
     150,000 reminders on disk), and a province's scans in parallel (as the drill-down's, see
@@ -391,8 +434,10 @@ class _Pin:
 class _Where:
     """The conditions of one report on any closed-loop fact table."""
 
-    def __init__(self, snap: Snapshot, q: ClosedLoopQuery, region: Region, scope: ReadScope, at: _Pin) -> None:
+    def __init__(self, snap: Snapshot, q: ClosedLoopQuery, region: Region, scope: ReadScope, at: _Pin,
+                 half: tuple[bool, tuple[str, ...]] | None = None) -> None:
         self.t, self.q, self.region, self.scope, self.at = snap.tables, q, region, scope, at
+        self.half = half  # (inside, child codes): only the children listed, or all the others
 
     def child(self, x: Table) -> Any:
         column = {RegionLevel.PROVINCE: func.coalesce(x.c.city_code, x.c.county_code),
@@ -407,6 +452,10 @@ class _Where:
         column = {RegionLevel.PROVINCE: x.c.province_code, RegionLevel.CITY: x.c.city_code}.get(
             self.region.level, x.c.county_code)
         found: list[Any] = [column == self.region.code, *self.scope.conditions(x)]
+        if self.half is not None:
+            inside, codes = self.half
+            child = self.child(x)
+            found.append(child.in_(codes) if inside else or_(child.is_(None), child.not_in(codes)))
         if self.q.industry is not None:
             found.append(x.c.industry == self.q.industry)
         if plan:
