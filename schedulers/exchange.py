@@ -271,6 +271,7 @@ class Exchanger:
             if script is not None:
                 script.parent.mkdir(parents=True, exist_ok=True)
             hashes: list[tuple[str, str]] = []
+            names = [c.name for c in table.columns]
             with self.frontend.batch(table.name, mark.position, script) as writer:
                 for rows in self._staged(snapshot, table.name, start, head):
                     out = []
@@ -283,8 +284,9 @@ class Exchanger:
                             continue
                         operation = row["operation"]
                         result.counts[operation] += 1
+                        # the hash of the row as sent (JSON values: equal to frontend_hash of the row read back)
+                        hashes.append((row["cd_id"], row_hash({n: sendable.get(n) for n in names}, operation)))
                         typed = _typed(table, sendable)
-                        hashes.append((row["cd_id"], frontend_hash(table, typed, operation)))
                         typed.update(cd_id=row["cd_id"], cd_time=stamp, cd_source=SOURCE_HENAN,
                                      cd_batch=result.batch_number, cd_operation=operation,
                                      data_up_uuid=str(uuid5(NAMESPACE_URL, f"/frontend/{table.name}/{row['cd_id']}")),

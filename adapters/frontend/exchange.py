@@ -78,35 +78,75 @@ class Watermark:
 
 
 class BatchWriter:
-    """Rows of one batch of one table, inside the transaction `FrontendExchange.batch` opened."""
+    """Rows of one batch of one table, inside the transaction `FrontendExchange.batch` opened.
+
+    One multi-row statement per chunk through the driver (psycopg2's `execute_values`, pymysql's
+    multi-row VALUES): SQLAlchemy's executemany ran one statement per row for these upserts."""
 
     def __init__(self, conn: Connection, table: Table, script: TextIO | None) -> None:
         self.conn = conn
         self.table = table
         self.script = script
-        mysql_like = is_mysql(conn.dialect)
+        self._mysql = is_mysql(conn.dialect)
         names = [c.name for c in table.columns]
         keep = {"cd_id", "data_up_uuid"}  # the front-end row's own id stays as first written
-        if mysql_like:
-            stmt = mysql.insert(table)
-            self._stmt = stmt.on_duplicate_key_update({n: stmt.inserted[n] for n in names if n not in keep})
+        columns = ", ".join(names)
+        if self._mysql:
+            updates = ", ".join(f"{n} = VALUES({n})" for n in names if n not in keep)
+            self._head = f"INSERT INTO {table.name} ({columns}) VALUES "
+            self._tail = f" ON DUPLICATE KEY UPDATE {updates}"
+            self._one = "(" + ", ".join(["%s"] * len(names)) + ")"
         else:
-            stmt = postgresql.insert(table)
-            self._stmt = stmt.on_conflict_do_update(index_elements=["cd_id"],
-                                                    set_={n: stmt.excluded[n] for n in names if n not in keep})
+            updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n not in keep)
+            self._sql = f"INSERT INTO {table.name} ({columns}) VALUES %s ON CONFLICT (cd_id) DO UPDATE SET {updates}"
         self._names = names
-        self._dialect = "mysql" if mysql_like else "postgresql"
+        self._dialect = "mysql" if self._mysql else "postgresql"
+        self._formats = [_formatter(c.type, self._dialect) for c in table.columns]
         self.rows = 0
 
     def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
-        self.conn.execute(self._stmt, [dict(r) for r in rows])
+        names = self._names
+        values = [tuple(row.get(n) for n in names) for row in rows]
+        cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if self._mysql:
+                for start in range(0, len(values), SCRIPT_ROWS):
+                    part = values[start:start + SCRIPT_ROWS]
+                    cursor.execute(self._head + ", ".join([self._one] * len(part)) + self._tail,
+                                   [v for row in part for v in row])
+            else:
+                from psycopg2.extras import execute_values
+
+                execute_values(cursor, self._sql, values, page_size=SCRIPT_ROWS)
+        finally:
+            cursor.close()
         if self.script is not None:
-            for start in range(0, len(rows), SCRIPT_ROWS):
-                self.script.write(insert_script(self.table.name, self._names, rows[start:start + SCRIPT_ROWS],
-                                                self._dialect))
+            formats = self._formats
+            head = f"INSERT INTO {self.table.name} ({', '.join(names)}) VALUES\n"
+            for start in range(0, len(values), SCRIPT_ROWS):
+                lines = ",\n".join("(" + ", ".join(f(v) for f, v in zip(formats, row, strict=True)) + ")"
+                                    for row in values[start:start + SCRIPT_ROWS])
+                self.script.write(f"{head}{lines};\n")
         self.rows += len(rows)
+
+
+def _formatter(kind: Any, dialect: str) -> Any:
+    """A literal renderer for one column's values (chosen once per column)."""
+    if isinstance(kind, (DateTime, Date)) or isinstance(kind, (Integer, BigInteger)):
+        return lambda value: literal(value, dialect)
+    mysql_like = dialect == "mysql"
+
+    def text_literal(value: Any) -> str:
+        if value is None:
+            return "NULL"
+        text = str(value).replace("'", "''")
+        if mysql_like and "\\" in text:
+            text = text.replace("\\", "\\\\")
+        return f"'{text}'"
+
+    return text_literal
 
 
 class FrontendExchange:
