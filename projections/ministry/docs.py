@@ -56,7 +56,9 @@ def render(catalogue: Catalogue = CATALOGUE) -> str:
         "`projections/ministry/catalogue.py`, and the standard conversion (标准转换) from the ledger's read "
         "models (`projections/ministry/mappings.py`). `ledger frontend init` creates the tables, indexes and "
         "attachment folders; `ledger frontend check` is the connectivity test of seed 2.3.1.2 "
-        "(the README lists the commands and settings).",
+        "(the README lists the commands and settings). How the exchange runs (batches, watermark, recovery, "
+        "completeness policy, reconcile, status, scheduling) is in the hand-written "
+        "[ministry-exchange-operations.md](ministry-exchange-operations.md).",
         "",
         "## Conventions",
         "",
