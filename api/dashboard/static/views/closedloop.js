@@ -46,7 +46,7 @@ const ENTERPRISES = `query ClosedLoopEnterprises($region: String!, $from: Date!,
   }
 }`;
 
-const COLORS = { inTime: "#3b8f5a", late: "#e39b2d", unanswered: "#c8372d", pending: "#9aa3af" };
+const COLORS = { inTime: "#3b8f5a", late: "#e39b2d", unanswered: "#c8372d", pending: "#9aa3af", ended: "#d5dae1" };
 
 export async function closedLoopView(main, { params, session, stale }) {
   const region = params.region || session.region;
@@ -88,7 +88,7 @@ export async function closedLoopView(main, { params, session, stale }) {
       tile("未处理（不作为）", num(t.unanswered), { tone: t.unanswered ? "bad" : "", onclick: toInaction, testid: "cl-unanswered", title: "查看不作为清单" }),
       tile("处理期限内待处理", num(t.pending), { testid: "cl-pending" }),
       tile("列入执法计划企业", num(t.enterprisesOnPlan)),
-      tile("响应用时（中位数 / P90）", `${days(t.responseDaysMedian)} / ${days(t.responseDaysP90)}`)),
+      tile("响应用时 中位数/P90", `${days(t.responseDaysMedian)} / ${days(t.responseDaysP90)}`)),
     data.children.length ? childrenCard(data, params, go) : null,
     section("按监管人员统计", supervisorTable(data.bySupervisor)),
     section("按行业统计", figuresTable([{ label: "行业", value: (r) => h("a", { href: "#", onclick: (e) => { e.preventDefault(); go({ industry: r.industry }); } }, industry(r.industry)) }],
@@ -156,7 +156,7 @@ function childrenCard(data, params, go) {
   const rows = data.children;
   const level = REGION_LEVELS[rows[0].region.level] || "下级区划";
   const at = (r, extra = {}) => href("closedloop", { ...params, region: r.region.code, from: data.period.from, to: data.period.to, ...extra });
-  return section(`按${level}统计升级督办处理情况`,
+  return section(`按${level}统计升级督办处理情况（每段为一次升级督办）`,
     h("figure", {}, stackedBars({
       title: "升级督办处理情况", categories: rows.map((c) => c.region.name), width: 760,
       onClick: (i) => go({ region: rows[i].region.code }),
@@ -165,6 +165,7 @@ function childrenCard(data, params, go) {
         { name: "逾期处理", color: COLORS.late, values: rows.map((c) => c.figures.answeredLate) },
         { name: "未处理（不作为）", color: COLORS.unanswered, values: rows.map((c) => c.figures.unanswered) },
         { name: "期限内待处理", color: COLORS.pending, values: rows.map((c) => c.figures.pending) },
+        { name: "期限前已结束", color: COLORS.ended, values: rows.map((c) => c.figures.endedBeforeDeadline) },
       ],
     })),
     figuresTable([{ label: "区划", value: (r) => h("a", { href: at(r), "data-region": r.region.code }, r.region.name) }],

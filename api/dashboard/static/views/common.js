@@ -33,14 +33,17 @@ export async function ancestors(code, session) {
   const out = [];
   for (const c of chain) {
     let name = names[c];
+    if (name === null) continue; // known not to be a region of its own
     if (!name) {
       try {
         const d = await gql(`query Name($r: String!, $d: Date!) { drilldown(regionCode: $r, from: $d, to: $d) { region { code name } } }`,
           { r: c, d: chinaDay(0) });
         name = d.drilldown.region.name;
         rememberRegions([d.drilldown.region]);
-      } catch {
-        continue; // not a region of its own (e.g. a county directly under the province)
+      } catch (e) {
+        // not a region the API knows: remember that; any other failure: just leave the crumb out
+        if (e.code === "BAD_USER_INPUT") rememberRegions([{ code: c, name: null }]);
+        continue;
       }
     }
     out.push({ code: c, name });
