@@ -122,10 +122,13 @@ def page(browser: Browser) -> Iterator[Page]:
     context.set_default_timeout(15_000)
     opened = context.new_page()
     errors: list[str] = []
+    outside: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1:", "data:")) else outside.append(r.url))
     yield opened
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not outside, f"the page fetched from outside the ledger (an intranet has no internet): {outside}"
 
 
 def shot(page: Page, name: str) -> None:
@@ -140,6 +143,8 @@ def log_in(page: Page, served: Served, username: str) -> None:
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     expect(page.locator("#user")).to_contain_text(username)
+    assert "eyJ" not in page.url  # the token (a JWT) is kept in sessionStorage, never in a URL
+    assert page.evaluate("localStorage.length") == 0
 
 
 def figure(page: Page, testid: str) -> int:
