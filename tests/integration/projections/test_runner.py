@@ -91,8 +91,9 @@ def test_a_version_change_rebuilds_on_start_and_old_code_stops_writing(ledger: L
         services.enterprises.register(scenario.ctx(), scenario.EnterpriseSpec(
             scenario.credit(77, "410185"), "新企业", "410185", "machinery", "county", "张伟", "13800138000", scenario.T0))
         # The older code does not write into the newer registers' tables; it still keeps the
-        # drilldown and scan-facts projections (same versions in both) current.
-        assert old.catch_up() == 2
+        # others that read a registration (drilldown, scan facts, ...; same versions in both) current.
+        readers = [p for p in all_projections()[1:] if get_topic(Enterprise.Registered) in p.topics]
+        assert old.catch_up() == len(readers) >= 2
         assert new.catch_up() == 1  # the registers, version 2
         new.close()
     finally:
