@@ -13,6 +13,11 @@ def china_day(moment: datetime) -> date:
     return moment.astimezone(CHINA).date()
 
 
+def china_minute(moment: datetime) -> str:
+    """A moment as users read it: China time to the minute, `2026-11-07 11:31`."""
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
 def china_time(moment: datetime) -> time:
     return moment.astimezone(CHINA).time()
 

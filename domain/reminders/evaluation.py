@@ -5,7 +5,7 @@ Pure: no clock, no I/O, so every rule is unit tested with a table of cases. The 
 keeps the version it was raised under). Deadlines are whole China days: "within 10 days of
 registration on 11-02" is late from 11-13 00:00 Asia/Shanghai in calendar days.
 
-- risk identification: no risk reported `risk_identification_days` after registration.
+- risk identification (facts are written in Chinese, as users read them): no risk reported `risk_identification_days` after registration.
 - hazard investigation: no inspection record or hazard registration `investigation_interval_days`
   after the last one (or after registration). Each late period is its own cycle.
 - rectification overdue: a hazard past its rectification deadline, not accepted nor invalidated.
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.enforcement.aggregate import next_period
-from domain.reminders.days import china_day, is_past
+from domain.reminders.days import china_day, china_minute, is_past
 from domain.reminders.facts import EnterpriseFacts, Evidence, OpenReminder, ReminderKind
 from domain.rules.aggregate import RuleVersion
 from domain.rules.calendar import WorkCalendar
@@ -128,22 +128,22 @@ def _due(facts: EnterpriseFacts, rules: EffectiveRules, version: RuleVersion, ca
         deadline, counting = _count(calendar, registered, rules.risk_identification_days, rules.day_kind)
         if is_past(deadline, now):
             due.append(Raise(ReminderKind.RISK_IDENTIFICATION, f"registered-{registered.isoformat()}", registered, deadline,
-                             f"registered {registered.isoformat()}, no risk reported by {deadline.isoformat()}",
+                             f"{registered.isoformat()} 注册，截至 {deadline.isoformat()} 未上报安全风险辨识",
                              version.number, counting))
     last = facts.last_investigation
     basis = max(registered, china_day(last.at)) if last is not None else registered
     deadline, counting = _count(calendar, basis, rules.investigation_interval_days, rules.day_kind)
     if is_past(deadline, now):
-        since = f"last investigation registered {basis.isoformat()}" if last is not None else f"registered {basis.isoformat()}"
+        since = f"上次隐患排查登记于 {basis.isoformat()}" if last is not None else f"{basis.isoformat()} 注册"
         due.append(Raise(ReminderKind.HAZARD_INVESTIGATION, f"due-{deadline.isoformat()}", basis, deadline,
-                         f"{since}, no hazard investigation registered by {deadline.isoformat()}", version.number, counting))
+                         f"{since}，截至 {deadline.isoformat()} 未登记隐患排查", version.number, counting))
     if rules.rectification_overdue:
         for hazard in facts.open_hazards:
             if hazard.deadline is not None and hazard.deadline < now:
                 day = china_day(hazard.deadline)
                 due.append(Raise(ReminderKind.RECTIFICATION_OVERDUE, f"hazard-{hazard.hazard_id}-{hazard.deadline.isoformat()}",
-                                 day, day, f"hazard {hazard.hazard_code} not rectified and accepted by its deadline "
-                                 f"{hazard.deadline.isoformat()}", version.number, Counting("calendar", {}, ()),
+                                 day, day, f"隐患 {hazard.hazard_code} 整改期限 {china_minute(hazard.deadline)} 已过，"
+                                 "尚未整改验收", version.number, Counting("calendar", {}, ()),
                                  subject=hazard.hazard_id))
     return due
 

@@ -96,7 +96,7 @@ def test_reminders_are_scoped_and_explain_themselves(client: TestClient, service
     assert len(filtered) == 1
     reminder_id = filtered[0]["reminder_id"]
     detail = client.get(f"/api/v1/reminders/{reminder_id}", headers=own).json()
-    assert detail["fact"].startswith("registered 2026-11-23, no risk reported by 2026-12-03")
+    assert detail["fact"] == "2026-11-23 注册，截至 2026-12-03 未上报安全风险辨识"
     assert detail["deadline"] == "2026-12-03" and detail["rule_version"] == 0
     assert detail["counting"]["day_kind"] == "calendar"
     [raised] = detail["trail"]

@@ -63,7 +63,7 @@ def test_scan_raises_resolves_and_escalates_from_the_read_models(services: Ledge
     assert again.actions == {} and again.already_done == 0  # the open reminders were seen in the read model
     reminders = {(r["credit_code"], r["kind"]): r for r in rows(runner, "rm_reminders")}
     assert {c for c, _ in reminders} == {silent, lapsed, overdue}
-    assert reminders[(silent, "risk_identification")]["fact"].startswith("registered 2026-10-02, no risk reported by")
+    assert reminders[(silent, "risk_identification")]["fact"].startswith("2026-10-02 注册，截至")
     outbox = rows(runner, "rm_outbox")
     assert len(outbox) == 2 * 5 and {m["status"] for m in outbox} == {"pending"}
     inbox = rows(runner, "rm_inbox")

@@ -44,7 +44,7 @@ def test_the_deadline_day_ends_at_midnight_china_time_not_utc() -> None:
     [due] = evaluate(enterprise, [], DEFAULT_VERSION, CALENDAR, first_minute)
     assert isinstance(due, Raise) and due.kind is ReminderKind.RISK_IDENTIFICATION
     assert due.deadline == date(2026, 11, 12) and due.cycle_key == "registered-2026-11-02"
-    assert due.fact == "registered 2026-11-02, no risk reported by 2026-11-12"
+    assert due.fact == "2026-11-02 注册，截至 2026-11-12 未上报安全风险辨识"
     assert due.rule_version == 0 and due.counting.day_kind == "calendar"
 
 
