@@ -214,12 +214,15 @@ def test_the_log_is_checked_against_a_published_digest_with_only_the_public_key(
     assert result.finding is not None and "unknown key" in result.finding.message
 
 
-@pytest.mark.parametrize("copy_from", [0, 1_000_000], ids=["binary-copy", "select"])
-def test_postgresql_builds_the_same_canonical_bytes_as_the_format(sealed: Services, copy_from: int,
+@pytest.mark.parametrize(("copy_from", "psql"), [(0, True), (0, False), (1_000_000, True)],
+                         ids=["copy-psql", "copy-python-child", "select"])
+def test_postgresql_builds_the_same_canonical_bytes_as_the_format(sealed: Services, copy_from: int, psql: bool,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both PostgreSQL read paths (a binary COPY through a child process for long ranges, SELECTs
-    for short ones) give exactly `seal_format.canonical` of the stored columns."""
+    """Every PostgreSQL read path (a binary COPY through psql or a Python child for long ranges,
+    SELECTs for short ones) gives exactly `seal_format.canonical` of the stored columns."""
     monkeypatch.setattr("adapters.audit.store.COPY_FROM_EVENTS", copy_from)
+    if not psql:
+        monkeypatch.setattr("adapters.audit.store.shutil.which", lambda name: None)
     assert sealed.seal is not None
     store = sealed.seal.store
     built = [bytes(r) for chunk in store.canonical_chunks(0, None, chunk=7) for r in chunk]
