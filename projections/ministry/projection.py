@@ -1,10 +1,14 @@
 """The `ministry` projection: the staging read model the exchange copies into the front-end database.
 
-Per batch: fold the events into the projection's own sources (its copy of the enterprise register,
-through the register's own fold, projections/register/fold.py; users; reminders; plan entries and
-periods), convert every source row the batch changed through its standard mappings
-(projections/ministry/mappings.py), and write the staging rows whose content or operation changed,
-with the position of the batch's last event that touched their source (projections/ministry/staging.py).
+Per batch: fold the events, one at a time, into the projection's own sources (its copy of the
+enterprise register, through the register's own fold, projections/register/fold.py; users;
+reminders; plan entries and periods), judging after each event whether a record's standard row
+changed (its fingerprint: the mapped fields) and how (i/u/d, projections/ministry/staging.py
+`Transitions`); then convert the final source of each changed record through its mapping
+(projections/ministry/mappings.py) and write its staging row with the position of its last
+change. So a staging row depends on the events only, never on how they were cut into batches (a
+crash and a catch-up in other batches give the same rows as a clean rebuild: tests/integration/
+projections/test_crash.py).
 
 What feeds which standard table:
 - jg_jgdx_qyjbxx and the industry extension tables: enterprise, risk, hazard and inspection events
@@ -119,13 +123,17 @@ class MinistryProjection:
     def apply(self, store: Store, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
         register = [(p, e) for p, e in events if type(e) in _REGISTER]
         others = [(p, e) for p, e in events if type(e) not in _REGISTER]
-        staged: list[tuple[TableMapping, dict[str, Any], bool, int]] = []  # (mapping, source, alive, position)
+        staged: list[tuple[TableMapping, dict[str, Any], str, int]] = []  # (mapping, source, operation, position)
         if register:
             staged += self._register(store, tables, register)
         if others:
             staged += self._others(store, tables, others)
         if staged:
             self._stage(store, tables["mx_staging"], staged)
+
+    @staticmethod
+    def _state(mapping: TableMapping, source: Mapping[str, Any] | None, alive: bool) -> staging.State | None:
+        return None if source is None else (staging.fingerprint(mapping, source), alive)
 
     # --- the enterprise register -----------------------------------------------------------------
 
@@ -155,19 +163,31 @@ class MinistryProjection:
         enterprise_ids.update(h["enterprise_id"] for h in found_hazards.values())
         found = store.fetch(tables["mx_enterprises"], "enterprise_id", enterprise_ids)
         state = RegisterState(found, found_risks, found_hazards)
-        RegisterFold(state).apply_all(events)
-        for position, e in events:  # the safety officer, which the register does not keep
+        fold = RegisterFold(state)
+        last = {eid: {m.table: self._enterprise_state(m, row) for m in ENTERPRISE_MAPPINGS}
+                for eid, row in state.enterprises.items()}
+        transitions = staging.Transitions()
+        for position, e in events:  # one at a time: each record's operation is judged event by event
+            fold.apply_all([(position, e)])
+            eid = self._owner(e, state)
+            row = state.enterprises.get(eid) if eid is not None else None
+            if row is None:
+                continue
             kind = type(e)
-            if kind is Enterprise.Registered or kind is Enterprise.DetailsChanged:
-                row = state.enterprises.get(str(e.originator_id))
-                if row is None:
-                    continue
+            if kind is Enterprise.Registered or kind is Enterprise.DetailsChanged:  # the register does not keep these
                 values = vars(e) if kind is Enterprise.Registered else getattr(e, "changes", {}) or {}
+                if not isinstance(values, dict):
+                    values = {}
                 for field in ("safety_officer_name", "safety_officer_mobile"):
                     if field in values or kind is Enterprise.Registered:
                         row[field] = _text(values.get(field))
-                state.dirty["enterprises"].add(str(e.originator_id))
+                state.dirty["enterprises"].add(eid)
                 row["position"] = max(row["position"], position)
+            before = last.setdefault(eid, {})
+            for mapping in ENTERPRISE_MAPPINGS:
+                after = self._enterprise_state(mapping, row)
+                transitions.note(eid, mapping, before.get(mapping.table), after, position)
+                before[mapping.table] = after
         for kind, table in (("enterprises", "mx_enterprises"), ("risks", "mx_risks"), ("hazards", "mx_hazards")):
             new, old = state.split(kind)
             if kind == "enterprises":
@@ -176,12 +196,25 @@ class MinistryProjection:
                     row.setdefault("safety_officer_mobile", None)
             store.insert_new(tables[table], new)
             store.update_existing(tables[table], old)
-        staged = []
-        for row in state.changed("enterprises"):
-            active = row["status"] == "active"
-            for mapping in ENTERPRISE_MAPPINGS:
-                staged.append((mapping, row, active and mapping.applies_to(row), row["position"]))
-        return staged
+        return [(mapping, state.enterprises[eid], operation, position)
+                for (_, eid), (mapping, operation, position) in transitions.changes.items()]
+
+    @staticmethod
+    def _enterprise_state(mapping: TableMapping, row: Mapping[str, Any]) -> staging.State:
+        return staging.fingerprint(mapping, row), row.get("status") == "active" and mapping.applies_to(row)
+
+    @staticmethod
+    def _owner(e: Any, state: RegisterState) -> str | None:
+        """The enterprise an event of the register touches."""
+        kind = type(e)
+        if kind in ENTERPRISE_EVENTS:
+            return str(e.originator_id)
+        owner = getattr(e, "enterprise_id", None)
+        if isinstance(owner, str):
+            return owner
+        key = str(e.originator_id)
+        row = state.risks.get(key) if kind in RISK_EVENTS else state.hazards.get(key) if kind in HAZARD_EVENTS else None
+        return row.get("enterprise_id") if row is not None else None
 
     # --- users, reminders, the enforcement plan --------------------------------------------------
 
@@ -222,21 +255,23 @@ class MinistryProjection:
         if more:
             for k, v in store.fetch(table, "skey", more).items():
                 rows[k] = {"skey": k, "data": dict(v["data"]), "position": v["position"]}
-        changed: dict[str, tuple[TableMapping, bool]] = {}
+        tr = staging.Transitions()
         for position, e in events:
             kind = type(e)
             if kind in USER_EVENTS:
-                self._user(rows, new, changed, position, e)
+                self._user(rows, new, tr, position, e)
             elif kind is Reminder.Raised:
                 self._reminder(rows, new, position, e)
             elif kind is Reminder.Responded:
-                self._response(rows, new, changed, position, e)
+                self._response(rows, new, tr, position, e)
             elif kind in PLAN_EVENTS:
-                self._plan(rows, new, changed, position, e)
-        written = [rows[k] for k in sorted(new | set(changed)) if k in rows and not k.startswith("action:")]
+                self._plan(rows, new, tr, position, e)
+        touched = new | {key for _, key in tr.changes}
+        written = [rows[k] for k in sorted(touched) if k in rows and not k.startswith("action:")]
         store.insert_new(table, [r for r in written if r["skey"] in new])
         store.update_existing(table, [r for r in written if r["skey"] not in new])
-        return [(mapping, rows[k]["data"], alive, rows[k]["position"]) for k, (mapping, alive) in sorted(changed.items())]
+        return [(mapping, rows[key]["data"], operation, position)
+                for (_, key), (mapping, operation, position) in tr.changes.items()]
 
     @staticmethod
     def _set(rows: dict[str, dict[str, Any]], new: set[str], key: str, data: dict[str, Any], position: int) -> dict[str, Any]:
@@ -249,7 +284,7 @@ class MinistryProjection:
             row["position"] = max(row["position"], position)
         return row
 
-    def _user(self, rows: dict, new: set, changed: dict, position: int, e: Any) -> None:
+    def _user(self, rows: dict, new: set, tr: staging.Transitions, position: int, e: Any) -> None:
         key = f"user:{e.originator_id}"
         if type(e) is User.Registered:
             if getattr(e, "role", None) != "supervisor" or key in rows:
@@ -267,11 +302,12 @@ class MinistryProjection:
                 "status": "active", "registered_at": _iso(getattr(e, "at", None)),
             }
             self._set(rows, new, key, data, position)
-            changed[key] = (mappings.PERSONNEL, True)
+            tr.note(key, mappings.PERSONNEL, None, self._state(mappings.PERSONNEL, data, True), position)
             return
         row = rows.get(key)
         if row is None:
             return  # not a supervisor (or never registered here)
+        before = self._state(mappings.PERSONNEL, row["data"], row["data"].get("status") == "active")
         data = dict(row["data"])
         if type(e) is User.MobileChanged:
             data["mobile"] = _text(getattr(e, "mobile", None))
@@ -280,7 +316,8 @@ class MinistryProjection:
         elif type(e) is User.Reactivated:
             data["status"] = "active"
         self._set(rows, new, key, data, position)
-        changed[key] = (mappings.PERSONNEL, data["status"] == "active")
+        tr.note(key, mappings.PERSONNEL, before, self._state(mappings.PERSONNEL, data, data["status"] == "active"),
+                position)
 
     def _reminder(self, rows: dict, new: set, position: int, e: Any) -> None:
         key = f"reminder:{e.originator_id}"
@@ -297,7 +334,7 @@ class MinistryProjection:
                 "region_code": _text(placement.get("region_code")), "kind_label": kind_label}
         self._set(rows, new, key, data, position)
 
-    def _response(self, rows: dict, new: set, changed: dict, position: int, e: Any) -> None:
+    def _response(self, rows: dict, new: set, tr: staging.Transitions, position: int, e: Any) -> None:
         measures = getattr(e, "measures", None)
         if not isinstance(measures, (list, tuple)) or ON_SITE not in measures:
             return
@@ -323,9 +360,9 @@ class MinistryProjection:
         }
         key = f"action:{record}"
         rows[key] = {"skey": key, "data": data, "position": position}  # staged only, not kept as a source
-        changed[key] = (mappings.CHECK_ACTION, True)
+        tr.note(key, mappings.CHECK_ACTION, None, self._state(mappings.CHECK_ACTION, data, True), position)
 
-    def _plan(self, rows: dict, new: set, changed: dict, position: int, e: Any) -> None:
+    def _plan(self, rows: dict, new: set, tr: staging.Transitions, position: int, e: Any) -> None:
         key = f"entry:{e.originator_id}"
         kind = type(e)
         if kind is EnforcementPlanEntry.Added:
@@ -343,55 +380,56 @@ class MinistryProjection:
                 "added_at": _iso(getattr(e, "at", None)), "status": "planned",
             }
             self._set(rows, new, key, data, position)
-            self._count(rows, new, changed, period, +1, position, _iso(getattr(e, "at", None)))
+            before = None
+            self._count(rows, new, tr, period, +1, position, _iso(getattr(e, "at", None)))
         else:
             row = rows.get(key)
             if row is None:
                 return
+            before = self._state(mappings.SPECIAL_PLAN_OBJECT, row["data"], row["data"].get("status") == "planned")
             data = dict(row["data"])
             if kind is EnforcementPlanEntry.Withdrawn and data["status"] == "planned":
                 data["status"] = "withdrawn"
-                self._count(rows, new, changed, data["period"], -1, position, None)
+                self._count(rows, new, tr, data["period"], -1, position, None)
             elif kind is EnforcementPlanEntry.Reinstated and data["status"] == "withdrawn":
                 data["status"] = "planned"
                 data["reason"] = _text(getattr(e, "reason", None))
                 data["origin"] = _text(getattr(e, "origin", None))
-                self._count(rows, new, changed, data["period"], +1, position, None)
+                self._count(rows, new, tr, data["period"], +1, position, None)
             else:
                 return  # Linked: nothing the standard carries
             self._set(rows, new, key, data, position)
-        changed[key] = (mappings.SPECIAL_PLAN_OBJECT, rows[key]["data"]["status"] == "planned")
+        data = rows[key]["data"]
+        tr.note(key, mappings.SPECIAL_PLAN_OBJECT, before,
+                self._state(mappings.SPECIAL_PLAN_OBJECT, data, data["status"] == "planned"), position)
 
-    def _count(self, rows: dict, new: set, changed: dict, period: str, delta: int, position: int,
+    def _count(self, rows: dict, new: set, tr: staging.Transitions, period: str, delta: int, position: int,
                added_at: str | None) -> None:
         key = f"period:{period}"
         row = rows.get(key)
+        before = self._state(mappings.SPECIAL_PLAN, row["data"], True) if row is not None else None
         data = dict(row["data"]) if row is not None else {
             "plan_id": plan_id(period), "plan_name": f"{period} 双重预防专项执法计划", "period": period,
             "institution": INSTITUTION, "region_code": PROVINCE, "planned": 0, "first_added_at": added_at,
         }
         data["planned"] = max(0, int(data.get("planned") or 0) + delta)
         self._set(rows, new, key, data, position)
-        changed[key] = (mappings.SPECIAL_PLAN, True)
+        tr.note(key, mappings.SPECIAL_PLAN, before, self._state(mappings.SPECIAL_PLAN, data, True), position)
 
     # --- staging ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _stage(store: Store, table: Table, staged: list[tuple[TableMapping, dict[str, Any], bool, int]]) -> None:
-        converted = [(m, convert(m, source), alive, position) for m, source, alive, position in staged]
-        keys = {staging.staging_key(m.table, str(c.row["cd_id"])) for m, c, _, _ in converted if c.row.get("cd_id")}
-        previous = {k: dict(v) for k, v in store.fetch(table, "skey", keys).items()}
-        new: dict[str, dict[str, Any]] = {}
-        old: dict[str, dict[str, Any]] = {}
-        for mapping, result, alive, position in converted:
-            key = staging.staging_key(mapping.table, str(result.row.get("cd_id")))
-            before = new.get(key) or old.get(key) or previous.get(key)
-            row = staging.next_row(mapping.target, before, result, alive, position)
-            if row is None:
-                continue
-            if key in previous:
-                old[key] = row
+    def _stage(store: Store, table: Table, staged: list[tuple[TableMapping, dict[str, Any], str, int]]) -> None:
+        rows: dict[str, dict[str, Any]] = {}
+        for mapping, source, operation, position in staged:
+            row = staging.staging_row(mapping, convert(mapping, source), operation, position)
+            if row is not None:
+                rows[row["skey"]] = row
+        previous = store.fetch(table, "skey", rows)
+        for key in [k for k, r in rows.items() if r["operation"] == "d?"]:
+            if key in previous:  # a deleted record's row changed: still a deletion
+                rows[key] = dict(rows[key], operation="d", row_hash=staging.row_hash(rows[key]["row"], "d"))
             else:
-                new[key] = row
-        store.insert_new(table, list(new.values()))
-        store.update_existing(table, list(old.values()))
+                del rows[key]  # never staged (never alive): nothing to delete
+        store.insert_new(table, [r for k, r in rows.items() if k not in previous])
+        store.update_existing(table, [r for k, r in rows.items() if k in previous])

@@ -28,9 +28,9 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table
 
 from projections import schema
-from projections.ministry.conversion import Converted
+from projections.ministry.conversion import Converted, TableMapping
 from projections.ministry.tables import Kind
-from projections.ministry.tables import Table as StandardTable
+from projections.ministry.tables import Table as StandardTable  # noqa: F401  (fitted's parameter)
 from projections.schema import ID, metadata
 
 enterprises = Table(
@@ -123,28 +123,59 @@ def findings_of(converted: Converted) -> list[list[Any]]:
     return [[f.column, f.kind, None if f.value is None else str(plain(f.value))[:200]] for f in converted.findings]
 
 
-def next_row(
-    table: StandardTable, previous: Mapping[str, Any] | None, converted: Converted, alive: bool, position: int,
-) -> dict[str, Any] | None:
-    """The staging row after a change of its record, or None when nothing the standard carries
-    changed (see the module for the operations)."""
+def fingerprint(mapping: TableMapping, source: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What a record's standard row is made of (the mapped fields and the key): equal fingerprints
+    convert to equal rows."""
+    return (source.get(mapping.key), *(source.get(f.source) for f in mapping.fields))
+
+
+State = tuple[tuple[Any, ...], bool]  # (fingerprint, alive)
+
+
+class Transitions:
+    """The operation and position of each record's last change in a batch, judged event by event,
+    so that a record's staging row is the same however the log was cut into batches (a record
+    registered and renamed in one batch is `u` at the rename, as it is when the two events arrive
+    in two batches): `i` when it becomes alive, `u` when its fingerprint changes while alive, `d`
+    when it stops being alive, and `d` again when a deleted record's fingerprint changes (only if
+    it was ever staged: `d?` until the batch's end looks)."""
+
+    def __init__(self) -> None:
+        self.changes: dict[tuple[str, str], tuple[TableMapping, str, int]] = {}
+        self._alive_seen: set[tuple[str, str]] = set()
+
+    def note(self, key: str, mapping: TableMapping, before: State | None, after: State, position: int) -> None:
+        before_fp, before_alive = before if before is not None else (None, False)
+        after_fp, after_alive = after
+        slot = (mapping.table, key)
+        if before_alive:
+            self._alive_seen.add(slot)
+        if after_alive and not before_alive:
+            operation = "i"
+        elif after_alive:
+            if after_fp == before_fp:
+                return
+            operation = "u"
+        elif before_alive:
+            operation = "d"
+        else:
+            if before is None or after_fp == before_fp:
+                return  # never alive: nothing to stage; or nothing the standard carries changed
+            operation = "d" if slot in self._alive_seen else "d?"
+        if after_alive:
+            self._alive_seen.add(slot)
+        self.changes[slot] = (mapping, operation, position)
+
+
+def staging_row(mapping: TableMapping, converted: Converted, operation: str, position: int) -> dict[str, Any] | None:
+    """The staging row of a record after its last change (None without a key: nothing to stage)."""
     cd_id = converted.row.get("cd_id")
     if cd_id is None:
-        return None  # no key: nothing can be staged (the source row lacks its id; a finding without a row)
-    row = fitted(table, converted.row)
-    findings = findings_of(converted)
-    if alive:
-        operation = "i" if previous is None or previous["operation"] == "d" else "u"
-    else:
-        if previous is None:
-            return None  # never staged, nothing to delete
-        operation = "d"
-    if previous is not None and previous["row"] == row and previous["findings"] == findings \
-            and (operation == previous["operation"] or (operation == "u" and previous["operation"] == "i")):
         return None
+    row = fitted(mapping.target, converted.row)
     return {
-        "skey": staging_key(table.name, str(cd_id)), "table_name": table.name, "cd_id": str(cd_id)[:100],
-        "operation": operation, "row": row, "row_hash": row_hash(row, operation), "findings": findings,
+        "skey": staging_key(mapping.table, str(cd_id)), "table_name": mapping.table, "cd_id": str(cd_id)[:100],
+        "operation": operation, "row": row, "row_hash": row_hash(row, operation), "findings": findings_of(converted),
         "position": position,
     }
 
