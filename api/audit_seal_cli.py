@@ -108,7 +108,10 @@ def verify(
                 document = json.loads(digest.read_text())
             except (OSError, ValueError) as error:
                 _fail(f"cannot read the digest {digest}: {error}", 2)
-            result = seal.verifier(keys, only_given=True).verify_digest(document)
+            try:
+                result = seal.verifier(keys, only_given=True).verify_digest(document)
+            except (KeyError, TypeError, ValueError) as error:
+                _fail(f"{digest} is not a seal digest: {error!r}", 2)
         else:
             result = seal.verifier(keys).verify(from_position, to_position, deep=deep)
     except SealKeyError as error:

@@ -45,6 +45,7 @@ class VerifyResult:
     head: int = 0  # last stored position
     key_ids: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    digest: bool = False  # checked against a published digest rather than the checkpoints table
 
     @property
     def intact(self) -> bool:
@@ -53,6 +54,9 @@ class VerifyResult:
     def summary(self) -> str:
         if self.finding is not None:
             return f"NOT INTACT: first difference at position {self.finding.position}: {self.finding.message}"
+        if self.digest:
+            return (f"intact: the log up to position {self.upto} matches the digest ({self.events} events; "
+                    f"key {', '.join(sorted(self.key_ids))})")
         if self.checkpoints == 0:
             return f"nothing sealed in the range yet (head {self.head}, sealed to {self.sealed_to})"
         tail = (f"; positions after {self.sealed_to} (up to {self.head}) are not sealed yet"
@@ -174,7 +178,7 @@ class Verifier:
         the chain from the genesis to the digest's position must give its hash, and the digest's
         segment its Merkle root. A difference is then located through the checkpoints table, as
         far as its checkpoints hold under the same key."""
-        result = VerifyResult(head=self.store.head())
+        result = VerifyResult(head=self.store.head(), digest=True)
         cp = Checkpoint.from_json(digest)
         result.sealed_to = cp.position
         if (problem := signature_problem(cp, self.keys)) is not None:
