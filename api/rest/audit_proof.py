@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import PlainTextResponse
 
 from api.deps import AuditorDep, ServicesDep
-from api.schemas.audit_seal import EnterpriseProof, SealDigest
+from api.schemas.audit_seal import EnterpriseProof, SealDigest, SealPublicKey
 from api.schemas.common import PROBLEMS
 from domain.shared.errors import NotFound
 
@@ -43,9 +42,9 @@ def seal_digest(_: AuditorDep, services: ServicesDep,
     return digest
 
 
-@router.get("/seal/public-key", response_class=PlainTextResponse,
-            responses={200: {"content": {"text/plain": {}}, "description": "PEM (SubjectPublicKeyInfo)"}})
-def seal_public_key(_: AuditorDep, services: ServicesDep) -> str:
-    """The seal's public key (PEM); compare its key id with the published one."""
+@router.get("/seal/public-key", response_model=SealPublicKey)
+def seal_public_key(_: AuditorDep, services: ServicesDep) -> SealPublicKey:
+    """The seal's signing key: its key id and public key (PEM); compare both with the published ones."""
     assert services.seal is not None
-    return services.seal.key().public_pem()
+    key = services.seal.key()
+    return SealPublicKey(key_id=key.key_id, public_key_pem=key.public_pem())

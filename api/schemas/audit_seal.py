@@ -26,6 +26,11 @@ class SealDigest(SignedCheckpoint):
     exported_at: str
 
 
+class SealPublicKey(BaseModel):
+    key_id: str = Field(description="first 16 hex digits of SHA-256 of the raw Ed25519 public key")
+    public_key_pem: str = Field(description="the Ed25519 public key, PEM (SubjectPublicKeyInfo)")
+
+
 class ProvenEvent(BaseModel):
     position: int
     aggregate_id: str

@@ -38,7 +38,9 @@ def test_an_enterprise_proof_checks_with_the_public_key_and_holds_no_other_enter
     response = client.get(f"/api/v1/audit/enterprises/{code}/proof", headers=auditor)
     assert response.status_code == 200, response.text
     proof = response.json()
-    pem = client.get("/api/v1/audit/seal/public-key", headers=auditor).text.encode()
+    published = client.get("/api/v1/audit/seal/public-key", headers=auditor).json()
+    pem = published["public_key_pem"].encode()
+    assert published["key_id"] == proof["checkpoints"][0]["key_id"]
     assert verify_proof(proof, pem) == []
     topics = {e["topic"].rsplit(":", 1)[-1] for e in proof["events"]}
     assert {"Enterprise.Registered", "Risk.Identified", "Hazard.Registered", "Inspection.Recorded"} <= topics, topics
