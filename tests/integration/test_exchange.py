@@ -298,3 +298,64 @@ def test_the_completeness_check_reports_a_planted_bad_row_and_reconcile_a_plante
         assert report.differing == [codes["other"]] and report.missing == [codes["metal"]]
         assert report.unexpected == ["91410000FAKE00000X"] and not report.ok
         assert report.staging_rows == 2 and report.frontend_rows == 2
+
+
+def test_the_cli_runs_full_incremental_reconcile_and_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    with ledger_on("postgres", tmp_path) as ledger, frontend_on("mariadb") as a:
+        first_day(ledger)
+        monkeypatch.setenv("LEDGER_DATABASE_URL", ledger.runner.engine.url.render_as_string(hide_password=False))
+        monkeypatch.setenv("LEDGER_FRONTEND_URL", a)
+        monkeypatch.setenv("LEDGER_FRONTEND_ROOT", str(tmp_path / "front"))
+
+        def run(*args: str) -> tuple[int, str]:
+            result = CliRunner().invoke(app, ["exchange", *args])
+            return result.exit_code, result.output
+
+        code, out = run("full", "--table", ENTERPRISE)
+        assert code == 0 and "2026" in out and (tmp_path / "front" / f"{ENTERPRISE}_his.sql").exists(), out
+        code, out = run("run")
+        assert code == 0 and PERSONNEL in out, out
+        code, out = run("reconcile")
+        assert code == 0 and "DIFFERS" not in out, out
+        code, out = run("status", "--json")
+        rows = {r["table"]: r for r in json.loads(out)}
+        assert code == 0 and rows[ENTERPRISE]["lag_positions"] == 0 and rows[ENTERPRISE]["last_batch"], out
+        assert run("run", "--table", "no_such_table")[0] == 2
+        engine = create_engine(a)
+        with engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM {PERSONNEL}"))
+        engine.dispose()
+        code, out = run("reconcile", "--table", PERSONNEL)
+        assert code == 1 and "missing in the front-end" in out, out
+
+
+def test_the_scheduler_logs_a_failing_table_once_and_goes_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from projections.ministry.tables import Frequency
+    from schedulers.exchange import ExchangeScheduler
+
+    with ledger_on("postgres", tmp_path) as ledger, frontend_on("postgres") as a:
+        first_day(ledger)
+
+        def fail(table: str, written: int) -> None:
+            if table == PERSONNEL:
+                raise RuntimeError("refused by the front-end")
+
+        used = exchanger(ledger, a, tmp_path / "a", Hooks(after_chunk=fail))
+        scheduler = ExchangeScheduler(used)
+        with caplog.at_level("INFO", logger="ledger.exchange"):
+            first = {r.table: r.result for r in scheduler.run_frequency(Frequency.DAILY)}
+            second = {r.table: r.result for r in scheduler.run_frequency(Frequency.DAILY)}
+            used.hooks = Hooks()
+            third = {r.table: r.result for r in scheduler.run_frequency(Frequency.DAILY)}
+        assert first[PERSONNEL] == second[PERSONNEL] == "failed" and third[PERSONNEL] == "ok"
+        assert first[ENTERPRISE] == "ok" and second[ENTERPRISE] == "empty"
+        errors = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1 and "refused by the front-end" in errors[0].getMessage()
+        assert any("works again" in r.getMessage() for r in caplog.records)
+        assert scheduler.run_frequency(Frequency.HOURLY) == []  # no hourly table is ours
