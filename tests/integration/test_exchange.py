@@ -359,3 +359,21 @@ def test_the_scheduler_logs_a_failing_table_once_and_goes_on(tmp_path: Path, cap
         assert len(errors) == 1 and "refused by the front-end" in errors[0].getMessage()
         assert any("works again" in r.getMessage() for r in caplog.records)
         assert scheduler.run_frequency(Frequency.HOURLY) == []  # no hourly table is ours
+
+
+def test_serve_runs_the_exchange_only_when_a_front_end_is_set(tmp_path: Path) -> None:
+    from api.bootstrap import bootstrap
+    from api.settings import Settings
+
+    def parts(**settings: Any) -> list[str]:
+        built = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'serve.db'}", jwt_secret="x" * 40,
+                                   projections="off", reminders="off", seal="off", **settings))
+        try:
+            return [p.name for p in built.runtime.parts]
+        finally:
+            built.close()
+
+    assert "exchange" not in parts()
+    front = "mysql+pymysql://root@127.0.0.1:3306/nowhere"  # not connected until a run
+    assert "exchange" in parts(frontend_url=front)
+    assert "exchange" not in parts(frontend_url=front, exchange="off")
