@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,9 +18,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from adapters.frontend.database import FrontendUnavailable
 from api.settings import Settings
+from projections.live import ReadModelNotReady
 from schedulers.exchange import BatchResult, Exchanger, ExchangeBusy, build_exchanger
 
 exchange_app = typer.Typer(help="The ministry exchange (汇聚): full and incremental batches into the front-end database",
@@ -39,6 +43,22 @@ def _exchanger(settings: Settings) -> Exchanger:
         return build_exchanger(projection_engine(ledger), settings.frontend_url, Path(settings.frontend_root))
     except FrontendUnavailable as error:
         typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _explained() -> Iterator[None]:
+    """Errors an operator can act on, in one line and exit 2, instead of a traceback."""
+    try:
+        yield
+    except (KeyError, ExchangeBusy) as error:
+        typer.echo(f"error: {error.args[0] if error.args else error}", err=True)
+        raise typer.Exit(2) from None
+    except ReadModelNotReady as error:
+        typer.echo(f"error: {error}: run `ledger projections catch-up` (or `ledger serve`) first", err=True)
+        raise typer.Exit(2) from None
+    except DBAPIError as error:
+        typer.echo(f"error: a database is unavailable: {' '.join(str(error.orig).split())[:300]}", err=True)
         raise typer.Exit(2) from None
 
 
@@ -64,11 +84,8 @@ def _batches(results: list[BatchResult]) -> None:
 
 def _run(full: bool, only: str | None) -> None:
     exchanger = _exchanger(Settings())
-    try:
+    with _explained():
         results = exchanger.full(only) if full else exchanger.run(only)
-    except (KeyError, ExchangeBusy) as error:
-        typer.echo(f"error: {error.args[0] if error.args else error}", err=True)
-        raise typer.Exit(2) from None
     _batches(results)
     if any(r.result == "failed" for r in results):
         raise typer.Exit(1)
@@ -94,11 +111,8 @@ def reconcile(table: TableOption = None,
     """Compare the front-end database with the staging read model: counts, keys missing on either
     side, rows that differ. Exit 1 when anything differs."""
     exchanger = _exchanger(Settings())
-    try:
+    with _explained():
         reports = exchanger.reconcile(table)
-    except KeyError as error:
-        typer.echo(f"error: {error.args[0]}", err=True)
-        raise typer.Exit(2) from None
     out = Table(title="reconcile: staging (sent up to the watermark) vs front-end")
     for heading in ("table", "watermark", "staging", "front-end", "held back", "pending", "missing", "unexpected",
                     "differ", "result"):
@@ -125,7 +139,9 @@ def _shown(value: Any) -> str:
 @exchange_app.command("status")
 def status(as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False) -> None:
     """Per table: last batch, watermark, lag in positions and in time, pending rows, next run."""
-    rows = _exchanger(Settings()).status()
+    exchanger = _exchanger(Settings())
+    with _explained():
+        rows = exchanger.status()
     if as_json:
         typer.echo(json.dumps(rows, default=_shown, ensure_ascii=False, indent=2))
         return
