@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ CHINA = ZoneInfo("Asia/Shanghai")
 EXCHANGE_LOCK = "ledger-ministry-exchange"
 CHUNK = 5000
 EXCHANGED = tuple(t for t in CATALOGUE if t.fill is Fill.LEDGER)  # the tables the ledger fills
+RECOVERY_DAYS = 7
 CRONS = {Frequency.HOURLY: "10 * * * *", Frequency.DAILY: "30 1 * * *"}  # China time
 
 
@@ -199,8 +200,9 @@ class Exchanger:
         self._recover_log()
 
     def _recover_log(self) -> None:
-        """Copy back batches committed in the front-end whose ledger log row was lost."""
-        written = self.frontend.batch_log()
+        """Copy back batches committed in the front-end whose ledger log row was lost (looked for in
+        the last RECOVERY_DAYS: the next run after a crash finds them, and older ones were found then)."""
+        written = self.frontend.batch_log(since=now_china(self.clock()) - timedelta(days=RECOVERY_DAYS))
         with self.engine.begin() as conn:
             known = exchange_log.known_batches(conn)
             for row in written:

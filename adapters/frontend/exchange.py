@@ -180,9 +180,13 @@ class FrontendExchange:
         return {r.table_name: Watermark(r.table_name, r.position, r.batch_day, r.batch_seq, r.last_batch, r.updated_at)
                 for r in rows}
 
-    def batch_log(self) -> list[dict[str, Any]]:
+    def batch_log(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """The batches written (since a time, China time without offset, as the column holds it)."""
+        query = select(self.batches).order_by(self.batches.c.written_at)
+        if since is not None:
+            query = query.where(self.batches.c.written_at >= since)
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(select(self.batches).order_by(self.batches.c.written_at))]
+            return [dict(r._mapping) for r in conn.execute(query)]
 
     @contextmanager
     def batch(self, table: str, expected: int, script: Path | None = None) -> Iterator[BatchWriter]:

@@ -377,3 +377,19 @@ def test_serve_runs_the_exchange_only_when_a_front_end_is_set(tmp_path: Path) ->
     front = "mysql+pymysql://root@127.0.0.1:3306/nowhere"  # not connected until a run
     assert "exchange" in parts(frontend_url=front)
     assert "exchange" not in parts(frontend_url=front, exchange="off")
+
+
+def test_a_batch_whose_ledger_log_row_was_lost_is_logged_again_as_recovered(tmp_path: Path) -> None:
+    """A crash between the front-end commit and the ledger's log row: the next run copies it back."""
+    with ledger_on("postgres", tmp_path) as ledger, frontend_on("postgres") as a:
+        first_day(ledger)
+        used = exchanger(ledger, a, tmp_path / "a")
+        written = {r.table: r.batch_number for r in used.run() if r.result == "ok"}
+        with ledger.runner.engine.begin() as conn:
+            conn.execute(exchange_log.exchange_log.delete())
+        assert all(r.result == "empty" for r in used.run())
+        with ledger.runner.engine.connect() as conn:
+            logged = conn.execute(select(exchange_log.exchange_log)).mappings().all()
+        assert {r["table_name"]: r["batch_number"] for r in logged} == written
+        assert {r["result"] for r in logged} == {"recovered"}
+        assert all(r["checksum"] and r["to_position"] > 0 for r in logged)
