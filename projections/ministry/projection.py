@@ -68,6 +68,7 @@ EVENTS = (*ENTERPRISE_EVENTS, *RISK_EVENTS, *HAZARD_EVENTS, Inspection.Recorded,
 
 _REGISTER = frozenset((*ENTERPRISE_EVENTS, *RISK_EVENTS, *HAZARD_EVENTS, Inspection.Recorded))
 ENTERPRISE_MAPPINGS = (mappings.ENTERPRISE, mappings.MINE, mappings.DANGEROUS_CHEMICAL)
+EXTENSION_MAPPINGS = (mappings.MINE, mappings.DANGEROUS_CHEMICAL)
 ON_SITE = "on_site_inspection"
 
 
@@ -184,7 +185,8 @@ class MinistryProjection:
                 state.dirty["enterprises"].add(eid)
                 row["position"] = max(row["position"], position)
             before = last.setdefault(eid, {})
-            for mapping in ENTERPRISE_MAPPINGS:
+            # risk, hazard and inspection events move counters and times only: the enterprise table's fields stay
+            for mapping in ENTERPRISE_MAPPINGS if kind in ENTERPRISE_EVENTS else EXTENSION_MAPPINGS:
                 after = self._enterprise_state(mapping, row)
                 transitions.note(eid, mapping, before.get(mapping.table), after, position)
                 before[mapping.table] = after
@@ -201,7 +203,8 @@ class MinistryProjection:
 
     @staticmethod
     def _enterprise_state(mapping: TableMapping, row: Mapping[str, Any]) -> staging.State:
-        return staging.fingerprint(mapping, row), row.get("status") == "active" and mapping.applies_to(row)
+        alive = row.get("status") == "active" and mapping.applies_to(row)
+        return (staging.fingerprint(mapping, row) if alive else None), alive
 
     @staticmethod
     def _owner(e: Any, state: RegisterState) -> str | None:
@@ -426,10 +429,5 @@ class MinistryProjection:
             if row is not None:
                 rows[row["skey"]] = row
         previous = store.fetch(table, "skey", rows)
-        for key in [k for k, r in rows.items() if r["operation"] == "d?"]:
-            if key in previous:  # a deleted record's row changed: still a deletion
-                rows[key] = dict(rows[key], operation="d", row_hash=staging.row_hash(rows[key]["row"], "d"))
-            else:
-                del rows[key]  # never staged (never alive): nothing to delete
         store.insert_new(table, [r for k, r in rows.items() if k not in previous])
         store.update_existing(table, [r for k, r in rows.items() if k in previous])

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -123,13 +124,26 @@ def findings_of(converted: Converted) -> list[list[Any]]:
     return [[f.column, f.kind, None if f.value is None else str(plain(f.value))[:200]] for f in converted.findings]
 
 
+_GETTERS: dict[str, Any] = {}
+
+
+def _getter(mapping: TableMapping) -> Any:
+    getter = _GETTERS.get(mapping.table)
+    if getter is None:
+        getter = _GETTERS[mapping.table] = itemgetter(mapping.key, *(f.source for f in mapping.fields))
+    return getter
+
+
 def fingerprint(mapping: TableMapping, source: Mapping[str, Any]) -> tuple[Any, ...]:
-    """What a record's standard row is made of (the mapped fields and the key): equal fingerprints
+    """What a record's standard row is made of (the key and the mapped fields): equal fingerprints
     convert to equal rows."""
-    return (source.get(mapping.key), *(source.get(f.source) for f in mapping.fields))
+    try:
+        return _getter(mapping)(source)
+    except KeyError:  # a source row without some field (an odd event): the field is empty
+        return (source.get(mapping.key), *(source.get(f.source) for f in mapping.fields))
 
 
-State = tuple[tuple[Any, ...], bool]  # (fingerprint, alive)
+State = tuple[tuple[Any, ...] | None, bool]  # (fingerprint, alive); no fingerprint is needed while not alive
 
 
 class Transitions:
@@ -137,34 +151,24 @@ class Transitions:
     so that a record's staging row is the same however the log was cut into batches (a record
     registered and renamed in one batch is `u` at the rename, as it is when the two events arrive
     in two batches): `i` when it becomes alive, `u` when its fingerprint changes while alive, `d`
-    when it stops being alive, and `d` again when a deleted record's fingerprint changes (only if
-    it was ever staged: `d?` until the batch's end looks)."""
+    when it stops being alive. A deleted record's later changes are not staged: its `d` row keeps
+    what it was when it was deleted."""
 
     def __init__(self) -> None:
         self.changes: dict[tuple[str, str], tuple[TableMapping, str, int]] = {}
-        self._alive_seen: set[tuple[str, str]] = set()
 
     def note(self, key: str, mapping: TableMapping, before: State | None, after: State, position: int) -> None:
         before_fp, before_alive = before if before is not None else (None, False)
         after_fp, after_alive = after
-        slot = (mapping.table, key)
-        if before_alive:
-            self._alive_seen.add(slot)
-        if after_alive and not before_alive:
-            operation = "i"
-        elif after_alive:
-            if after_fp == before_fp:
+        if after_alive:
+            if before_alive and after_fp == before_fp:
                 return
-            operation = "u"
+            operation = "u" if before_alive else "i"
         elif before_alive:
             operation = "d"
         else:
-            if before is None or after_fp == before_fp:
-                return  # never alive: nothing to stage; or nothing the standard carries changed
-            operation = "d" if slot in self._alive_seen else "d?"
-        if after_alive:
-            self._alive_seen.add(slot)
-        self.changes[slot] = (mapping, operation, position)
+            return
+        self.changes[(mapping.table, key)] = (mapping, operation, position)
 
 
 def staging_row(mapping: TableMapping, converted: Converted, operation: str, position: int) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ A = {"credit_code": "91410185MA4400008T", "name": "甲", "status": "active"}
 
 
 def state(source: dict, alive: bool = True):  # noqa: ANN201
-    return fingerprint(ENTERPRISE, source), alive
+    return (fingerprint(ENTERPRISE, source) if alive else None), alive
 
 
 def test_operations_follow_the_record_event_by_event() -> None:
@@ -27,17 +27,20 @@ def test_operations_follow_the_record_event_by_event() -> None:
     t.note("e", ENTERPRISE, state(renamed), state(renamed, False), 13)
     assert t.changes[(ENTERPRISE.table, "e")][1:] == ("d", 13)
     t.note("e", ENTERPRISE, state(renamed, False), state(renamed | {"name": "丙"}, False), 14)
-    assert t.changes[(ENTERPRISE.table, "e")][1:] == ("d", 14)  # a deleted record changed: d again
+    assert t.changes[(ENTERPRISE.table, "e")][1:] == ("d", 13)  # a deleted record's later changes are not staged
     t.note("e", ENTERPRISE, state(renamed, False), state(renamed), 15)
     assert t.changes[(ENTERPRISE.table, "e")][1:] == ("i", 15)  # back: i
 
 
-def test_a_record_never_alive_is_not_staged_and_a_deleted_one_only_if_it_was() -> None:
+def test_a_record_never_alive_is_not_staged() -> None:
     t = Transitions()
     t.note("new", ENTERPRISE, None, state(A, False), 5)
-    assert not t.changes
     t.note("old", ENTERPRISE, state(A, False), state(A | {"name": "乙"}, False), 6)
-    assert t.changes[(ENTERPRISE.table, "old")][1] == "d?"  # d if an earlier batch staged it
+    assert not t.changes
+
+
+def test_a_fingerprint_of_a_source_missing_fields_has_them_empty() -> None:
+    assert fingerprint(ENTERPRISE, {"credit_code": "x"})[:3] == ("x", "x", None)
 
 
 def test_the_policy_holds_back_or_sends_with_empty_required_text() -> None:
