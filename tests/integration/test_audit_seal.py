@@ -22,7 +22,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from adapters.audit.keys import SealKey
-from adapters.audit.seal_format import (Checkpoint, canonical, checkpoint_message, key_id_of, raw_public,
+from adapters.audit.seal_format import (canonical, checkpoint_message, key_id_of, raw_public,
                                         verify_proof)
 from adapters.audit.sealer import Sealer
 from api.bootstrap import Services, bootstrap
