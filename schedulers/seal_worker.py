@@ -55,7 +55,7 @@ class SealWorker:
                 self.leading.set()
                 try:
                     if once:
-                        return self._round()
+                        return self._round(flush=True)
                     self._follow()
                 finally:
                     self.leading.clear()
@@ -64,11 +64,11 @@ class SealWorker:
             self.lock.release()
         return None
 
-    def _round(self) -> SealReport:
+    def _round(self, flush: bool = False) -> SealReport:
         if self._sealer is None:
             self._sealer = self.seal.sealer()
             announce(self._sealer.key)
-        report = self._sealer.seal(self.stop_event)
+        report = self._sealer.seal(self.stop_event, flush=flush)
         if report.checkpoints:
             log.info("seal: %d checkpoint(s), %d events, sealed to %d (%d pending)", report.checkpoints,
                      report.events, report.position, report.pending)

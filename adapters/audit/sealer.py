@@ -94,9 +94,10 @@ class Sealer:
             return _Segment(0, GENESIS, 0, self.clock())
         return _Segment(last.position, last.chain_hash, last.position, _parse(last.sealed_at))
 
-    def seal(self, stop: threading.Event | None = None, chunk: int = 20_000) -> SealReport:
+    def seal(self, stop: threading.Event | None = None, chunk: int = 20_000, *, flush: bool = False) -> SealReport:
         """Seal what is stored now; return what was done. Events short of a full segment stay
-        pending (in memory) until the segment fills or `sign_seconds` pass."""
+        pending (in memory) until the segment fills or `sign_seconds` pass; with `flush` (a one-off
+        run: nothing keeps them in memory afterwards) they are cut into a checkpoint at once."""
         report = SealReport()
         last = self.store.last_checkpoint()
         segment = self._segment
@@ -117,7 +118,7 @@ class Sealer:
                         h = segment.chain_hash
                 if stop is not None and stop.is_set():
                     break
-            if segment.entries and (self.clock() - segment.started_at).total_seconds() >= self.sign_seconds:
+            if segment.entries and (flush or (self.clock() - segment.started_at).total_seconds() >= self.sign_seconds):
                 segment = self._cut(segment, report)
         except _Overtaken:
             self._segment = None

@@ -405,3 +405,17 @@ def _split_alike(url: str, random: Any, store_module: Any, _chain_records: Any, 
                 del store._pg_copy_pieces
     finally:
         services.close()
+
+
+def test_a_one_off_run_seals_the_tail_short_of_a_checkpoint(database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`seal run --once` keeps nothing in memory afterwards, so it signs what waits (a small demo
+    ledger is sealed and verifiable at once)."""
+    monkeypatch.setenv("LEDGER_SEAL_CHECKPOINT_EVENTS", "1000")
+    monkeypatch.setenv("LEDGER_SEAL_KEY", uuid.uuid4().hex + uuid.uuid4().hex)
+    services = bootstrap(Settings(database_url=database, projections="off", reminders="off", seal="off"))
+    fill(services.ledger, Province(7, datetime(2026, 1, 1, tzinfo=CST), 365), events=30, fast=FastPath())
+    services.close()
+    code, out = run("audit", "seal", "run", "--once")
+    assert code == 0 and "sealed to 30: 1 new checkpoint(s), 30 events; 0 event(s) wait" in out, out
+    code, out = run("audit", "verify")
+    assert code == 0 and out.startswith("intact: positions 1..30"), out
