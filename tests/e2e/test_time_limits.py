@@ -10,12 +10,14 @@ from typing import Any
 import openpyxl
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.bootstrap import Services
 from tests.conftest import add_user, login
 from tests.e2e.helpers import assert_problem, client_token, register_enterprise
 from tests.e2e.test_reminder_scenarios import tick
 from tests.support.builders import hazard_body
 from tests.support.clock import FakeClock
+from tests.support.outage import database_down
 
 QUERY = """query($region: String, $first: Int!) { timeLimits(regionCode: $region) {
   overdueRectifications(first: $first) { asOfPosition totalCount edges { cursor node { hazardCode creditCode daysOverdue } }
@@ -108,3 +110,28 @@ def test_time_limits_refuse_regions_outside_the_scope_and_bad_input(
     assert_problem(client.get("/api/v1/reports/time-limits.xlsx", params={"region_code": "999999"}, headers=headers), 422)
     enterprise = client_token(client, services, register_enterprise(services))[1]
     assert_problem(client.get("/api/v1/reports/time-limits.xlsx", headers=enterprise), 403)
+
+
+def test_huge_inputs_are_refused_and_the_database_stopped_is_503(private: tuple[str, Services]) -> None:
+    url, services = private
+    with TestClient(create_app(services), raise_server_exceptions=False) as client:
+        runner = services.new_projection_runner()
+        runner.ensure_current()
+        runner.close()
+        headers = login(client, add_user(services, "admin"))
+        huge = "4" * 100_000
+        assert_problem(client.get("/api/v1/reports/time-limits.xlsx", params={"industry": "x" * 60_000}, headers=headers), 422)
+        body = client.post("/graphql", json={"query": "query($r: String) { timeLimits(regionCode: $r) { overdueEscalations "
+                                                      "{ totalCount } } }", "variables": {"r": huge}},
+                           headers=headers)
+        assert body.status_code in (200, 400) and body.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assessed = client.post("/graphql", json={"query": '{ assessment(regionCode: "410000", period: "2026-12") '
+                                                          '{ region { score } } }'}, headers=headers)
+        assert assessed.status_code == 200 and "errors" not in assessed.json()
+        query = {"query": "{ timeLimits { overdueRectifications { totalCount } } }"}
+        assert client.post("/graphql", json=query, headers=headers).status_code == 200
+        with database_down(url):
+            down = client.get("/api/v1/reports/time-limits.xlsx", headers=headers)
+            assert down.status_code == 503 and down.headers.get("retry-after")
+            assert client.post("/graphql", json=query, headers=headers).status_code == 503
+        assert client.post("/graphql", json=query, headers=headers).status_code == 200
