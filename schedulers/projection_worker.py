@@ -22,6 +22,7 @@ from typing import Any
 from adapters.persistence.advisory_lock import AdvisoryLock
 from adapters.persistence.availability import AvailabilityMonitor
 from projections.runner import ProjectionRunner
+from schedulers.leadership import wait_for_lead
 
 log = logging.getLogger("ledger.projections")
 
@@ -80,22 +81,7 @@ class ProjectionWorker:
             self.lock.release()
 
     def _lead(self) -> bool:
-        waiting = False
-        while not self.stop_event.is_set():
-            try:
-                if self.lock.try_acquire():
-                    self.availability.reachable()
-                    if waiting:
-                        log.info("projections: took over")
-                    return True
-            except Exception as error:  # noqa: BLE001 - the database may be down: try again
-                if self.availability.refused(error) is None:  # an outage is logged once, by the monitor
-                    log.warning("projections: cannot take the projection lock: %r", error)
-            if not waiting:
-                log.info("projections: another process runs them; standing by")
-                waiting = True
-            self.stop_event.wait(self.standby_interval)
-        return False
+        return wait_for_lead(self.lock, self.availability, self.stop_event, self.standby_interval, log, "projections")
 
     def _follow(self) -> None:
         """Apply events while the lock is held; return when it is lost or on stop."""

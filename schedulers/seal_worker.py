@@ -17,6 +17,7 @@ from adapters.audit.seal import Seal
 from adapters.audit.sealer import Sealer, SealReport
 from adapters.persistence.advisory_lock import AdvisoryLock
 from adapters.persistence.availability import AvailabilityMonitor
+from schedulers.leadership import wait_for_lead
 
 log = logging.getLogger("ledger.seal")
 
@@ -75,25 +76,7 @@ class SealWorker:
         return report
 
     def _lead(self, wait: bool) -> bool:
-        waiting = False
-        while not self.stop_event.is_set():
-            try:
-                if self.lock.try_acquire():
-                    self.availability.reachable()
-                    if waiting:
-                        log.info("seal: took over")
-                    return True
-            except Exception as error:  # noqa: BLE001 - the database may be down: try again
-                if self.availability.refused(error) is None:
-                    log.warning("seal: cannot take the seal lock: %r", error)
-            if not wait:
-                log.info("seal: another process is sealing")
-                return False
-            if not waiting:
-                log.info("seal: another process seals; standing by")
-                waiting = True
-            self.stop_event.wait(self.standby_interval)
-        return False
+        return wait_for_lead(self.lock, self.availability, self.stop_event, self.standby_interval, log, "seal", wait=wait)
 
     def _follow(self) -> None:
         failures = 0
