@@ -45,6 +45,7 @@ from projections.base import ENVELOPE, Positioned
 from projections.register.fold import region_parts
 from projections.sql import business_day
 from projections.store import Store
+from projections.supervision import closed_loop_rollup as rollup
 from projections.supervision import closed_loop_tables as t
 
 REMINDER_EVENTS = (Reminder.Raised, Reminder.Escalated, Reminder.Responded, Reminder.Resolved, Reminder.Closed)
@@ -53,6 +54,7 @@ PLAN_EVENTS = (EnforcementPlanEntry.Added, EnforcementPlanEntry.Linked, Enforcem
 DEFAULT_RESPONSE_DAYS = RuleSet().supervisor_response_days
 OUTCOME = ("respond_by", "answered_position", "answered_in_time", "answered_days", "next_position", "ended_position",
            "ended_day", "level", "escalated_position")
+LINKS = tuple(name for pair in rollup.POINTERS.values() for name in pair)
 REMINDER = ("reminder_id", "credit_code", "enterprise_name", "region_code", "province_code", "city_code", "county_code",
             "industry", "supervision_level", "kind", "raised_day", "raised_position")
 
@@ -148,7 +150,7 @@ class ClosedLoopFold:
             "industry": _text(placement.get("industry")), "supervision_level": _text(placement.get("supervision_level")),
             "kind": _text(e.kind), "raised_day": raised_day, "raised_position": position, "raised_at": e.at,
             "levels": 0, "escalated_position": None, "resolved_position": None, "closed_position": None,
-            "ended_day": None, "position": position,
+            "ended_day": None, "position": position, **dict.fromkeys(LINKS),
         }
         self.changed["r"].add(key)
 
@@ -168,7 +170,7 @@ class ClosedLoopFold:
             "escalation_key": escalation_key(rid, level), "level": level, "escalated_position": position,
             "respond_by": respond_by, "answered_position": None, "answered_in_time": None, "answered_days": None,
             "next_position": None, "ended_position": None, "ended_day": None, "tier": _text(e.tier),
-            "escalated_at": e.at, "usernames": told,
+            "escalated_at": e.at, "usernames": told, "open_day": None,
         }
         self.escalations[row["escalation_key"]] = row
         self.changed["e"].add(row["escalation_key"])
@@ -183,7 +185,7 @@ class ClosedLoopFold:
         key = recipient_key(escalation["reminder_id"], escalation["level"], username)
         row = {name: escalation[name] for name in (*REMINDER, *OUTCOME)} | {
             "recipient_key": key, "username": username, "notified": notified,
-            "own_position": None, "own_in_time": None, "own_days": None,
+            "own_position": None, "own_in_time": None, "own_days": None, "open_day": None,
         }
         self.recipients[key] = row
         self.changed["u"].add(key)
@@ -302,7 +304,7 @@ class ClosedLoopFold:
 
 class ClosedLoopProjection:
     name = "closed_loop"
-    version = 1
+    version = 2  # 2: monthly roll-ups and chains (closed_loop_rollup.py)
     tables = t.TABLES
     topics = tuple(get_topic(cls) for cls in (*REMINDER_EVENTS, *PLAN_EVENTS))
     unread_fields = ENVELOPE
@@ -318,9 +320,61 @@ class ClosedLoopProjection:
                      if type(e) in PLAN_EVENTS and type(e) is not EnforcementPlanEntry.Added}
         entries = store.fetch(p_t, "entry_id", entry_ids)
         stints = store.fetch(s_t, "stint_key", {f"{k}:{row['stints']}" for k, row in entries.items()})
+        # The fold changes the fetched rows in place: keep what they were, to take it out of the cells.
+        escalations_before = {k: dict(row) for k, row in escalations.items()}
+        recipients_before = {k: dict(row) for k, row in recipients.items()}
         fold = ClosedLoopFold(*(dict(rows) for rows in (reminders, escalations, recipients, entries, stints)))
         fold.apply_all(events)
+        cells: rollup.Delta = {}
+        user_cells: rollup.Delta = {}
+        self._chains(store, r_t, tables["rm_cl_chains"], fold, cells)
+        for key in fold.changed["e"]:
+            row = fold.escalations[key]
+            rollup.escalation_cells(escalations_before.get(key), -1, cells)
+            rollup.escalation_cells(row, 1, cells)
+            row["open_day"] = rollup.open_day(row)
+        for key in fold.changed["u"]:
+            row = fold.recipients[key]
+            rollup.recipient_cells(recipients_before.get(key), -1, user_cells)
+            rollup.recipient_cells(row, 1, user_cells)
+            row["open_day"] = rollup.open_day(row, recipient=True)
         for table, rows, group in ((r_t, fold.reminders, "r"), (e_t, fold.escalations, "e"), (u_t, fold.recipients, "u"),
                                    (p_t, fold.entries, "p"), (s_t, fold.stints, "s")):
             store.upsert(table, [rows[k] for k in sorted(fold.changed[group])])
         store.insert_ignore(d_t, [{"day": d, "first_position": p} for d, p in sorted(fold.days.items())])
+        for table, key, delta, make in ((tables["rm_cl_cells"], "cell_key", cells, rollup.new_cell),
+                                        (tables["rm_cl_user_cells"], "user_cell_key", user_cells, rollup.new_user_cell)):
+            found = store.fetch(table, key, {rollup.text_key(parts) for parts in delta})
+            store.upsert(table, sorted(rollup.apply_delta(found, delta, make), key=lambda row: row[key]))
+
+    @staticmethod
+    def _chains(store: Store, r_t: Table, c_t: Table, fold: ClosedLoopFold, cells: rollup.Delta) -> None:
+        """Put the changed reminders into their chains, move the chains' contributions in the cells,
+        and write the predecessor/successor days of every reminder whose links changed."""
+        changed = [fold.reminders[k] for k in sorted(fold.changed["r"])]
+        stored = store.fetch(c_t, "chain_key", {rollup.chain_key(row) for row in changed})
+        chains: dict[str, dict[str, Any]] = {}
+        links_before: dict[str, dict[str, Any]] = {}
+        for row in changed:
+            key = rollup.chain_key(row)
+            chain = chains.get(key)
+            if chain is None:
+                old = stored.get(key)
+                rollup.chain_cells(old, -1, cells)
+                members = [list(m) for m in (old["members"] if old else [])]
+                links_before |= rollup.chain_links(members)
+                chain = chains[key] = {"chain_key": key, "province_code": row["province_code"] or "",
+                                       "child": rollup.child_of(row), "industry": row["industry"], "members": members}
+            chain["members"] = [m for m in chain["members"] if m[3] != row["reminder_id"]] + [rollup.member_of(row)]
+        links: dict[str, dict[str, Any]] = {}
+        for chain in chains.values():
+            chain["members"].sort(key=lambda m: (m[0], m[3]))
+            rollup.chain_cells(chain, 1, cells)
+            links |= rollup.chain_links(chain["members"])
+        moved = {rid for rid, after in links.items() if links_before.get(rid) != after}
+        fold.reminders |= store.fetch(r_t, "reminder_id", moved - set(fold.reminders))
+        fold.changed["r"] |= moved & set(fold.reminders)
+        for rid in fold.changed["r"]:
+            if rid in links:
+                fold.reminders[rid].update(links[rid])
+        store.upsert(c_t, [chains[k] for k in sorted(chains)])

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from collections import Counter
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from copy import copy
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -34,11 +35,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from domain.reminders.days import china_day
 from domain.shared.regions import Region, RegionLevel, henan_regions
 from projections.live import LiveTables, Snapshot
+from projections.supervision.closed_loop_figures import (KINDS, count_outcome, empty_figures, finish, merge,
+                                                         percentile)
 from projections.scope import ReadScope
+from projections.supervision import closed_loop_fast as fast
 
 READS = ("closed_loop",)
-KINDS = ("risk_identification", "hazard_investigation", "rectification_overdue")
-OUTCOMES = ("in_time", "late", "unanswered", "pending", "ended")
 MAX_PAGE = 500
 EPOCH = date(2000, 1, 1)
 
@@ -54,45 +56,15 @@ class ClosedLoopQuery:
     judged_on: date | None = None
 
 
-def empty_figures() -> dict[str, Any]:
-    return {"raised": 0, "raised_by_kind": dict.fromkeys(KINDS, 0), "enterprises_notified": 0,
-            "enterprises_complied_before_escalation": 0, "escalations": 0, "answered_in_time": 0, "answered_late": 0,
-            "unanswered": 0, "pending": 0, "ended_before_deadline": 0, "enterprises_on_plan": 0,
-            "response_days_median": None, "response_days_p90": None, "_days": Counter()}
-
-
-def percentile(histogram: Mapping[int, int], p: float) -> float | None:
-    """PostgreSQL's percentile_cont over the values a histogram (value -> count) stands for."""
-    n = sum(histogram.values())
-    if n == 0:
-        return None
-    rank = p * (n - 1)
-    lower, upper = int(rank), min(int(rank) + 1, n - 1)
-    values: dict[int, float] = {}
-    seen = 0
-    for value in sorted(histogram):
-        count = histogram[value]
-        for wanted in (lower, upper):
-            if seen <= wanted < seen + count:
-                values[wanted] = value
-        seen += count
-    return round(values[lower] + (values[upper] - values[lower]) * (rank - lower), 2)
-
-
-def _finish(figures: dict[str, Any]) -> dict[str, Any]:
-    days = figures.pop("_days")
-    figures["response_days_median"] = percentile(days, 0.5)
-    figures["response_days_p90"] = percentile(days, 0.9)
-    return figures
-
-
 def region_info(region: Region) -> dict[str, str]:
     return {"code": region.code, "name": region.name, "level": region.level.value}
 
 
 class ClosedLoopReads:
-    def __init__(self, live: LiveTables) -> None:
+    def __init__(self, live: LiveTables, *, use_cells: bool = True) -> None:
+        """`use_cells` False: always read the fact rows (the reference the cells are tested against)."""
         self._live = live
+        self._use_cells = use_cells
 
     def pin(self, q: ClosedLoopQuery, now: datetime) -> ClosedLoopQuery:
         """`q` with its position and judging day fixed (see the module): calls given the result read
@@ -104,6 +76,9 @@ class ClosedLoopReads:
             return replace(q, as_of_position=at.position, judged_on=at.day)
 
         return self._live.run(READS, query)
+
+    def _cells(self, region: Region, q: ClosedLoopQuery, scope: ReadScope) -> bool:
+        return self._use_cells and fast.applies(region, q.industry, scope)
 
     # -- the report ---------------------------------------------------------------------------------------
 
@@ -121,7 +96,7 @@ class ClosedLoopReads:
         if q.as_of_position is None or q.judged_on is None:
             q = self.pin(q, now)
         scope = scope or ReadScope()
-        halves = _halves(region)
+        cells = fast.split(q.date_from, q.date_to) if self._cells(region, q, scope) else None
 
         def part(job: str, half: tuple[bool, tuple[str, ...]] | None = None) -> Callable[[Snapshot], dict[str, Any]]:
             def query(snap: Snapshot) -> dict[str, Any]:
@@ -129,24 +104,44 @@ class ClosedLoopReads:
                 at = _Pin(snap, q, now)
                 where = _Where(snap, q, region, scope, at, half)
                 groups: dict[tuple[str | None, str], dict[str, Any]] = {}
-                if job == "reminders":
+                if job == "cells" and cells is not None and fast.current(snap, at.position):
+                    margins: fast.Margins = {}
+                    fast.region_cells(snap, region.code, cells, q.kind, margins)
+                    if cells.edges:
+                        fast.edge_reminders(snap, where.narrowed(cells.fact_days), cells, q.kind, groups)
+                        self._escalation_figures(snap, where.narrowed(cells.edges), groups)
+                    self._escalation_figures(snap, where.narrowed((cells.whole,), open_only=True), groups)
+                    return {"groups": groups, "margins": margins}
+                if job in ("reminders", "cells"):
                     self._reminder_figures(snap, where, groups)
-                    return {"groups": groups}
-                self._escalation_figures(snap, where, groups)
-                self._plan_figures(snap, where, groups)
-                return {"groups": groups, "enterprises": self._enterprises(snap, where, first, after),
-                        "answer": at.answer({})}
+                if job in ("rest", "cells"):
+                    self._escalation_figures(snap, where, groups)
+                if job in ("rest", "page"):
+                    self._plan_figures(snap, where, groups)
+                    return {"groups": groups, "enterprises": self._enterprises(snap, where, first, after),
+                            "answer": at.answer({})}
+                return {"groups": groups}
             return query
 
-        jobs = [part("reminders", h) for h in halves] + [part("rest")]
+        if cells is not None:
+            jobs = [part("cells"), part("page")]
+        else:
+            jobs = [part("reminders", h) for h in _halves(region)] + [part("rest")]
         results = list(_pool().map(lambda job: self._live.run(READS, job), jobs))
         totals, industries, by_child = empty_figures(), {}, {}
         for result in results:
             for (child, industry), figures in result["groups"].items():
-                _merge(totals, figures)
-                _merge(industries.setdefault(industry, empty_figures()), figures)
+                merge(totals, figures)
+                merge(industries.setdefault(industry, empty_figures()), figures)
                 if child is not None:
-                    _merge(by_child.setdefault(child, empty_figures()), figures)
+                    merge(by_child.setdefault(child, empty_figures()), figures)
+            for (dim, member), figures in result.get("margins", {}).items():
+                if dim == "industry":
+                    merge(industries.setdefault(member, empty_figures()), figures)
+                    continue
+                merge(totals, figures)
+                if member is not None:
+                    merge(by_child.setdefault(member, empty_figures()), figures)
         table = henan_regions()
         children = [] if region.level is RegionLevel.COUNTY else table.children(region.code)
         known = {r.code for r in children}
@@ -155,9 +150,9 @@ class ClosedLoopReads:
         return rest["answer"] | {
             "region": region_info(region), "industry": q.industry, "kind": q.kind,
             "period": {"from": q.date_from.isoformat(), "to": q.date_to.isoformat()},
-            "totals": _finish(totals),
-            "by_industry": [{"industry": name, "figures": _finish(industries[name])} for name in sorted(industries)],
-            "children": [{"region": region_info(r), "figures": _finish(by_child.get(r.code, empty_figures()))}
+            "totals": finish(totals),
+            "by_industry": [{"industry": name, "figures": finish(industries[name])} for name in sorted(industries)],
+            "children": [{"region": region_info(r), "figures": finish(by_child.get(r.code, empty_figures()))}
                          for r in children],
             "enterprises": rest["enterprises"],
         }
@@ -199,7 +194,7 @@ class ClosedLoopReads:
                      .group_by(*where.keys(e), e.c.industry, outcome, days))
         for row in snap.conn.execute(statement):
             figures = groups.setdefault((row.child, row.industry), empty_figures())
-            _count_outcome(figures, row.outcome, row.n, row.days)
+            count_outcome(figures, row.outcome, row.n, row.days)
 
     @staticmethod
     def _plan_figures(snap: Snapshot, where: _Where, groups: dict) -> None:
@@ -252,13 +247,14 @@ class ClosedLoopReads:
         put an enterprise of it on the plan; most unanswered first, then by username."""
         region = _check(q)
 
+        scope = scope or ReadScope()
+        cells = fast.split(q.date_from, q.date_to) if self._cells(region, q, scope) and q.kind is None else None
+
         def query(snap: Snapshot) -> dict[str, Any]:
             _tune(snap, region)
             at = _Pin(snap, q, now)
-            where = _Where(snap, q, region, scope or ReadScope(), at)
-            u, p = where.t["rm_cl_recipients"], where.t["rm_cl_plan"]
-            outcome = case((u.c.notified == 0, "volunteered"), else_=at.outcome(u, own=True)).label("outcome")
-            days = case((u.c.own_position <= at.position, u.c.own_days)).label("days")
+            where = _Where(snap, q, region, scope, at)
+            p = where.t["rm_cl_plan"]
             people: dict[str, dict[str, Any]] = {}
 
             def person(name: str) -> dict[str, Any]:
@@ -267,19 +263,14 @@ class ClosedLoopReads:
                     "answered_by_others": 0, "unanswered": 0, "pending": 0, "ended_before_deadline": 0,
                     "answered_unasked": 0, "plan_entries": 0, "response_days_median": None, "_days": Counter()})
 
-            for row in snap.conn.execute(
-                    select(u.c.username, outcome, days, func.count().label("n"))
-                    .where(*where.of(u), u.c.escalated_position <= at.position,
-                           or_(u.c.notified == 1, u.c.own_position <= at.position))
-                    .group_by(u.c.username, outcome, days)):
-                figures = person(row.username)
-                key = {"in_time": "answered_in_time", "late": "answered_late", "by_others": "answered_by_others",
-                       "ended": "ended_before_deadline", "volunteered": "answered_unasked"}.get(row.outcome, row.outcome)
-                figures[key] += row.n
-                if row.outcome != "volunteered":
-                    figures["received"] += row.n
-                if row.days is not None:
-                    figures["_days"][row.days] += row.n
+            parts = [where]
+            if cells is not None and fast.current(snap, at.position):
+                fast.user_cells(snap, region.code, cells, person)
+                parts = [where.narrowed((cells.whole,), open_only=True)]
+                if cells.edges:
+                    parts.append(where.narrowed(cells.edges))
+            for part in parts:
+                self._supervisor_rows(snap, part, person)
             for row in snap.conn.execute(
                     select(p.c.added_by, func.count(distinct(p.c.entry_id)).label("n"))
                     .where(*where.of(p, plan=True), p.c.origin == "supervisor").group_by(p.c.added_by)):
@@ -292,6 +283,25 @@ class ClosedLoopReads:
             return at.answer({"items": items})
 
         return self._live.run(READS, query)
+
+    @staticmethod
+    def _supervisor_rows(snap: Snapshot, where: _Where, person: Callable[[str], dict[str, Any]]) -> None:
+        u, at = where.t["rm_cl_recipients"], where.at
+        outcome = case((u.c.notified == 0, "volunteered"), else_=at.outcome(u, own=True)).label("outcome")
+        days = case((u.c.own_position <= at.position, u.c.own_days)).label("days")
+        for row in snap.conn.execute(
+                select(u.c.username, outcome, days, func.count().label("n"))
+                .where(*where.of(u), u.c.escalated_position <= at.position,
+                       or_(u.c.notified == 1, u.c.own_position <= at.position))
+                .group_by(u.c.username, outcome, days)):
+            figures = person(row.username)
+            key = {"in_time": "answered_in_time", "late": "answered_late", "by_others": "answered_by_others",
+                   "ended": "ended_before_deadline", "volunteered": "answered_unasked"}.get(row.outcome, row.outcome)
+            figures[key] += row.n
+            if row.outcome != "volunteered":
+                figures["received"] += row.n
+            if row.days is not None:
+                figures["_days"][row.days] += row.n
 
     # -- inaction -----------------------------------------------------------------------------------------
 
@@ -435,9 +445,18 @@ class _Where:
     """The conditions of one report on any closed-loop fact table."""
 
     def __init__(self, snap: Snapshot, q: ClosedLoopQuery, region: Region, scope: ReadScope, at: _Pin,
-                 half: tuple[bool, tuple[str, ...]] | None = None) -> None:
+                 half: tuple[bool, tuple[str, ...]] | None = None, days: tuple[tuple[date, date], ...] | None = None,
+                 open_only: bool = False) -> None:
         self.t, self.q, self.region, self.scope, self.at = snap.tables, q, region, scope, at
         self.half = half  # (inside, child codes): only the children listed, or all the others
+        self.days = days  # raising days to read instead of the period's (ranges, inclusive)
+        self.open_only = open_only  # only rows in no roll-up cell (open_day: closed_loop_rollup.py)
+
+    def narrowed(self, days: tuple[tuple[date, date], ...], *, open_only: bool = False) -> _Where:
+        """The same conditions over other raising days (or only the open rows of those days)."""
+        other = copy(self)
+        other.days, other.open_only = days, open_only
+        return other
 
     def child(self, x: Table) -> Any:
         column = {RegionLevel.PROVINCE: func.coalesce(x.c.city_code, x.c.county_code),
@@ -464,27 +483,9 @@ class _Where:
             if period:
                 found.append(x.c.added_day.between(self.q.date_from, self.q.date_to))
         else:
-            found += [x.c.raised_position <= self.at.position, x.c.raised_day.between(self.q.date_from, self.q.date_to)]
+            day = x.c.open_day if self.open_only else x.c.raised_day
+            ranges = self.days if self.days is not None else ((self.q.date_from, self.q.date_to),)
+            found += [x.c.raised_position <= self.at.position, or_(*[day.between(a, b) for a, b in ranges])]
             if self.q.kind is not None:
                 found.append(x.c.kind == self.q.kind)
         return found
-
-
-def _count_outcome(figures: dict[str, Any], outcome: str, n: int, days: int | None) -> None:
-    figures["escalations"] += n
-    key = {"in_time": "answered_in_time", "late": "answered_late", "ended": "ended_before_deadline"}.get(outcome, outcome)
-    figures[key] += n
-    if days is not None:
-        figures["_days"][days] += n
-
-
-def _merge(into: dict[str, Any], figures: dict[str, Any]) -> None:
-    for key, value in figures.items():
-        if key == "raised_by_kind":
-            for kind, n in value.items():
-                into[key][kind] = into[key].get(kind, 0) + n
-        elif key == "_days":
-            into[key].update(value)
-        elif isinstance(value, int):
-            into[key] += value
-

@@ -11,7 +11,7 @@ reads back tables by a single-column key (projections/store.py).
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, Date, Index, Integer, MetaData, String, Table
+from sqlalchemy import JSON, BigInteger, Column, Date, Index, Integer, MetaData, String, Table, Text
 
 from projections.schema import ID, Time, placement_columns
 
@@ -57,6 +57,9 @@ closed_loop_reminders = Table(
     Column("resolved_position", BigInteger),
     Column("closed_position", BigInteger),
     Column("ended_day", Date),
+    # Raising days of the reminder's predecessor and successor in its chains (closed_loop_rollup.py).
+    *[Column(name, Date) for name in ("prev_any", "next_any", "prev_kind", "next_kind", "prev_comp_any",
+                                      "next_comp_any", "prev_comp_kind", "next_comp_kind")],
     Column("position", BigInteger, nullable=False),
     Index("ix_rm_cl_reminders_day", "raised_day"),
     Index("ix_rm_cl_reminders_city", "city_code", "credit_code"),
@@ -74,7 +77,10 @@ closed_loop_escalations = Table(
     Column("tier", String(10), nullable=False),
     Column("escalated_at", Time, nullable=False),
     Column("usernames", JSON, nullable=False),  # the supervisors with a row of this escalation
+    Column("open_day", Date),  # raised_day while in no roll-up cell (open), else NULL: an index of the open
     Index("ix_rm_cl_escalations_position", "escalated_position"),
+    Index("ix_rm_cl_escalations_day", "raised_day"),
+    Index("ix_rm_cl_escalations_open", "open_day"),
     Index("ix_rm_cl_escalations_credit_code", "credit_code"),
 )
 
@@ -91,7 +97,10 @@ closed_loop_recipients = Table(
     Column("own_position", BigInteger),  # this supervisor's first answer to this level
     Column("own_in_time", Integer),
     Column("own_days", Integer),
+    Column("open_day", Date),  # as on rm_cl_escalations
     Index("ix_rm_cl_recipients_username", "username"),
+    Index("ix_rm_cl_recipients_day", "raised_day"),
+    Index("ix_rm_cl_recipients_open", "open_day"),
 )
 
 # One row per stint of an enterprise on a month's plan: added (or reinstated) at `since_position`,
@@ -133,5 +142,51 @@ closed_loop_days = Table(
     Column("first_position", BigInteger, nullable=False),
 )
 
+# The reminders of one enterprise in one child region (of the province) and industry:
+# [[raising day, kind, complied 0/1, reminder id], ...] (projections/supervision/closed_loop_rollup.py).
+closed_loop_chains = Table(
+    "rm_cl_chains",
+    metadata,
+    Column("chain_key", Text, primary_key=True),
+    Column("province_code", String(6), nullable=False),
+    Column("child", String(6), nullable=False),
+    Column("industry", String(40), nullable=False),
+    Column("members", JSON, nullable=False),
+)
+
+
+def _histograms(*names: str) -> list[Column]:
+    return [Column(name, JSON, nullable=False) for name in names]
+
+
+# Per (child region | industry, kind, month of raising) of a province, at the read model's position.
+closed_loop_cells = Table(
+    "rm_cl_cells",
+    metadata,
+    Column("cell_key", Text, primary_key=True),
+    Column("dim", String(8), nullable=False),  # child | industry
+    Column("province_code", String(6), nullable=False),
+    Column("member", String(40), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("month", String(7), nullable=False),
+    *[Column(name, Integer, nullable=False) for name in ("raised", "in_time", "late", "unanswered", "ended")],
+    *_histograms("days", "first_any", "first_kind", "comp_any", "comp_kind"),
+    Index("ix_rm_cl_cells_month", "province_code", "month"),
+)
+
+# Per (supervisor, month of raising) of a province, at the read model's position.
+closed_loop_user_cells = Table(
+    "rm_cl_user_cells",
+    metadata,
+    Column("user_cell_key", Text, primary_key=True),
+    Column("province_code", String(6), nullable=False),
+    Column("username", String(80), nullable=False),
+    Column("month", String(7), nullable=False),
+    *[Column(name, Integer, nullable=False)
+      for name in ("received", "in_time", "late", "by_others", "unanswered", "ended", "unasked")],
+    *_histograms("days"),
+    Index("ix_rm_cl_user_cells_month", "province_code", "month"),
+)
+
 TABLES = (closed_loop_reminders, closed_loop_escalations, closed_loop_recipients, closed_loop_plan,
-          closed_loop_plan_entries, closed_loop_days)
+          closed_loop_plan_entries, closed_loop_days, closed_loop_chains, closed_loop_cells, closed_loop_user_cells)

@@ -1,0 +1,165 @@
+"""The province's closed-loop report from the monthly cells (closed_loop_rollup.py) instead of a
+year of fact rows: the whole months of the period from the cells, the days before and after them
+from the fact rows, and the escalations still open (whose outcome waits on the judging day) from
+their own small index. Same figures as the fact rows give (tests compare both ways), at a cost
+that grows with the number of cells (~1,200 a year) and the days at the period's two ends.
+
+Used only where the cells apply: a report at the province, of the read model's current position
+(the cells know no other), without an industry filter (the cells are margins, per child region or
+per industry, not their cross product) and with a scope that is the whole province. Anything
+else reads the fact rows, as every report did before (closed_loop_queries.py).
+"""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from domain.shared.regions import Region, RegionLevel
+from projections.live import Snapshot
+from projections.scope import ReadScope, region_prefix
+from projections.supervision.closed_loop_figures import KINDS, OUTCOME_FIGURE, empty_figures
+from projections.supervision.closed_loop_rollup import NONE, month_number
+
+Margins = dict[tuple[str, str | None], dict[str, Any]]  # ("child" | "industry", member) -> figures
+
+
+@dataclass(frozen=True)
+class Split:
+    """A period as whole months and the days at its ends."""
+
+    date_from: date
+    whole: tuple[date, date]  # the first day of the first whole month .. the last day of the last
+    edges: tuple[tuple[date, date], ...]  # the days before and after the whole months (0-2 ranges)
+    head_month: date | None  # the first day of `date_from`'s month when the period starts after it
+
+    @property
+    def fact_days(self) -> tuple[tuple[date, date], ...]:
+        """The edges, the head reaching back to its month's first day: those rows fix up the
+        chains of reminders in the whole months whose predecessor falls in that month."""
+        if self.head_month is None:
+            return self.edges
+        return ((self.head_month, self.edges[0][1]), *self.edges[1:])
+
+
+def split(date_from: date, date_to: date) -> Split | None:
+    """None when the period holds no whole month (then its fact rows are few: read them)."""
+    start = date_from if date_from.day == 1 else _next_month(date_from)
+    end = date_to if date_to.day == monthrange(date_to.year, date_to.month)[1] else date_to.replace(day=1) - timedelta(1)
+    if start > end:
+        return None
+    edges = []
+    if date_from < start:
+        edges.append((date_from, start - timedelta(1)))
+    if end < date_to:
+        edges.append((end + timedelta(1), date_to))
+    return Split(date_from, (start, end), tuple(edges), date_from.replace(day=1) if date_from < start else None)
+
+
+def applies(region: Region, industry: str | None, scope: ReadScope) -> bool:
+    """Whether the cells can answer this report at all (the position is checked per snapshot)."""
+    whole_province = scope.region_prefix in (None, region_prefix(region.code))
+    return (region.level is RegionLevel.PROVINCE and industry is None and whole_province and not scope.industries
+            and not scope.supervision_level and not scope.credit_code and not scope.nothing)
+
+
+def current(snap: Snapshot, position: int) -> bool:
+    """The cells describe the read model's own position, so they answer a report pinned to it only."""
+    return snap.positions["closed_loop"] == position
+
+
+# -- the region figures ---------------------------------------------------------------------------------
+
+
+def region_cells(snap: Snapshot, province: str, s: Split, kind: str | None, margins: Margins) -> None:
+    """Add the whole months' cells to the margins (see closed_loop_rollup.py for the chains)."""
+    c = snap.tables["rm_cl_cells"]
+    conditions = [c.c.province_code == province, c.c.month.between(_month(s.whole[0]), _month(s.whole[1]))]
+    if kind is not None:
+        conditions.append(c.c.kind == kind)
+    first, complied = ("first_kind", "comp_kind") if kind is not None else ("first_any", "comp_any")
+    start = month_number(s.date_from)
+    columns = [c.c.dim, c.c.member, c.c.kind, c.c.month, c.c.raised, c.c.in_time, c.c.late, c.c.unanswered,
+               c.c.ended, c.c.days, c.c[first], c.c[complied]]
+    for dim, member, row_kind, month, raised, *outcomes, days, firsts, comps in snap.conn.execute(
+            select(*columns).where(*conditions)):
+        figures = margins.setdefault((dim, (member or None) if dim == "child" else member), empty_figures())
+        figures["raised"] += raised
+        figures["raised_by_kind"][row_kind] = figures["raised_by_kind"].get(row_kind, 0) + raised
+        for outcome, n in zip(("in_time", "late", "unanswered", "ended"), outcomes, strict=True):
+            figures["escalations"] += n
+            figures[OUTCOME_FIGURE.get(outcome, outcome)] += n
+        for value, n in (days or {}).items():
+            figures["_days"][int(value)] += n
+        # A reminder counts its enterprise iff its chain predecessor is before the period's first
+        # month (more months back than this row's month is after it), or it has none.
+        after = int(month[:4]) * 12 + int(month[5:7]) - 1 - start
+        figures["enterprises_notified"] += _first_of_period(firsts, after)
+        figures["enterprises_complied_before_escalation"] += _first_of_period(comps, after)
+
+
+def _first_of_period(histogram: dict[str, int] | None, after: int) -> int:
+    return sum(n for back, n in (histogram or {}).items() if back == NONE or int(back) > after)
+
+
+def edge_reminders(snap: Snapshot, where: Any, s: Split, kind: str | None, groups: dict) -> None:
+    """The reminders of the days at the period's ends, counted through their chains like the cells,
+    and the fix-up: a reminder before the period's first day in its month whose successor is in the
+    whole months makes that successor not first (the cells cannot tell, they know months only)."""
+    r, at = where.t["rm_cl_reminders"], where.at
+    prev, succ = (r.c.prev_kind, r.c.next_kind) if kind is not None else (r.c.prev_any, r.c.next_any)
+    comp_prev, comp_succ = ((r.c.prev_comp_kind, r.c.next_comp_kind) if kind is not None
+                            else (r.c.prev_comp_any, r.c.next_comp_any))
+    start, (whole_from, whole_to) = s.date_from, s.whole
+    inside, before = r.c.raised_day >= start, r.c.raised_day < start
+    complied = and_(r.c.resolved_position <= at.position,
+                    or_(r.c.escalated_position.is_(None), r.c.escalated_position > at.position))
+    statement = select(
+        where.child(r), r.c.industry, func.count().filter(inside).label("raised"),
+        *[func.count().filter(inside, r.c.kind == k).label(k) for k in KINDS],
+        func.count().filter(inside, or_(prev.is_(None), prev < start)).label("notified"),
+        func.count().filter(before, succ.between(whole_from, whole_to)).label("notified_fix"),
+        func.count().filter(inside, complied, or_(comp_prev.is_(None), comp_prev < start)).label("complied"),
+        func.count().filter(before, comp_succ.between(whole_from, whole_to)).label("complied_fix"),
+    ).where(*where.of(r)).group_by(where.child(r), r.c.industry)
+    for row in snap.conn.execute(statement):
+        figures = groups.setdefault((row.child, row.industry), empty_figures())
+        figures["raised"] += row.raised
+        for k in KINDS:
+            figures["raised_by_kind"][k] += row._mapping[k]
+        figures["enterprises_notified"] += row.notified + row.notified_fix
+        figures["enterprises_complied_before_escalation"] += row.complied + row.complied_fix
+
+
+# -- per supervisor -------------------------------------------------------------------------------------
+
+USER_FIGURE = {"in_time": "answered_in_time", "late": "answered_late", "by_others": "answered_by_others",
+               "ended": "ended_before_deadline", "unasked": "answered_unasked"}
+
+
+def user_cells(snap: Snapshot, province: str, s: Split, person: Any) -> None:
+    """Add the whole months' per-supervisor cells to `person(username)`'s figures."""
+    c = snap.tables["rm_cl_user_cells"]
+    names = ("received", "in_time", "late", "by_others", "unanswered", "ended", "unasked")
+    statement = select(c.c.username, *[c.c[n] for n in names], c.c.days).where(
+        c.c.province_code == province, c.c.month.between(_month(s.whole[0]), _month(s.whole[1])))
+    for username, *counts, days in snap.conn.execute(statement):
+        figures = person(username)
+        for name, n in zip(names, counts, strict=True):
+            figures[USER_FIGURE.get(name, name)] += n
+        histogram: Counter = figures["_days"]
+        for value, n in (days or {}).items():
+            histogram[int(value)] += n
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
