@@ -24,7 +24,7 @@ from domain.shared.regions import Region, RegionLevel
 from projections.live import Snapshot
 from projections.scope import ReadScope, region_prefix
 from projections.supervision.closed_loop_figures import KINDS, OUTCOME_FIGURE, empty_figures
-from projections.supervision.closed_loop_rollup import NONE, month_number
+from projections.supervision.closed_loop_rollup import ALL, NONE, RAISED_BY_KIND, month_number
 
 Margins = dict[tuple[str, str | None], dict[str, Any]]  # ("child" | "industry", member) -> figures
 
@@ -77,30 +77,36 @@ def current(snap: Snapshot, position: int) -> bool:
 
 
 def region_cells(snap: Snapshot, province: str, s: Split, kind: str | None, margins: Margins) -> None:
-    """Add the whole months' cells to the margins (see closed_loop_rollup.py for the chains)."""
+    """Add the whole months' cells of all kinds (or of `kind`) to the margins (closed_loop_rollup.py)."""
     c = snap.tables["rm_cl_cells"]
-    conditions = [c.c.province_code == province, c.c.month.between(_month(s.whole[0]), _month(s.whole[1]))]
-    if kind is not None:
-        conditions.append(c.c.kind == kind)
-    first, complied = ("first_kind", "comp_kind") if kind is not None else ("first_any", "comp_any")
+    counts = ("in_time", "late", "unanswered", "ended")
+    by_kind = [c.c[name] for name in RAISED_BY_KIND.values()]
+    statement = select(c.c.dim, c.c.member, c.c.month, c.c.raised, *by_kind, *[c.c[n] for n in counts], c.c.days,
+                       c.c.firsts, c.c.complied_firsts).where(
+        c.c.province_code == province, c.c.kind == (kind or ALL),
+        c.c.month.between(_month(s.whole[0]), _month(s.whole[1])))
     start = month_number(s.date_from)
-    columns = [c.c.dim, c.c.member, c.c.kind, c.c.month, c.c.raised, c.c.in_time, c.c.late, c.c.unanswered,
-               c.c.ended, c.c.days, c.c[first], c.c[complied]]
-    for dim, member, row_kind, month, raised, *outcomes, days, firsts, comps in snap.conn.execute(
-            select(*columns).where(*conditions)):
+    for dim, member, month, raised, *rest in snap.conn.execute(statement):
+        raised_by_kind, outcomes, (days, firsts, complied) = rest[:3], rest[3:7], rest[7:]
         figures = margins.setdefault((dim, (member or None) if dim == "child" else member), empty_figures())
         figures["raised"] += raised
-        figures["raised_by_kind"][row_kind] = figures["raised_by_kind"].get(row_kind, 0) + raised
-        for outcome, n in zip(("in_time", "late", "unanswered", "ended"), outcomes, strict=True):
+        by_kind_figures = figures["raised_by_kind"]
+        if kind is None:
+            for name, n in zip(KINDS, raised_by_kind, strict=True):
+                by_kind_figures[name] += n
+        else:
+            by_kind_figures[kind] += raised
+        for outcome, n in zip(counts, outcomes, strict=True):
             figures["escalations"] += n
             figures[OUTCOME_FIGURE.get(outcome, outcome)] += n
-        for value, n in (days or {}).items():
-            figures["_days"][int(value)] += n
+        histogram = figures["_days"]
+        for value, n in days.items():
+            histogram[int(value)] += n
         # A reminder counts its enterprise iff its chain predecessor is before the period's first
         # month (more months back than this row's month is after it), or it has none.
         after = int(month[:4]) * 12 + int(month[5:7]) - 1 - start
         figures["enterprises_notified"] += _first_of_period(firsts, after)
-        figures["enterprises_complied_before_escalation"] += _first_of_period(comps, after)
+        figures["enterprises_complied_before_escalation"] += _first_of_period(complied, after)
 
 
 def _first_of_period(histogram: dict[str, int] | None, after: int) -> int:
@@ -142,19 +148,31 @@ USER_FIGURE = {"in_time": "answered_in_time", "late": "answered_late", "by_other
                "ended": "ended_before_deadline", "unasked": "answered_unasked"}
 
 
-def user_cells(snap: Snapshot, province: str, s: Split, person: Any) -> None:
-    """Add the whole months' per-supervisor cells to `person(username)`'s figures."""
+def user_counts(snap: Snapshot, province: str, s: Split, person: Any) -> None:
+    """Add the whole months' per-supervisor counts to `person(username)`'s figures (one row each)."""
     c = snap.tables["rm_cl_user_cells"]
     names = ("received", "in_time", "late", "by_others", "unanswered", "ended", "unasked")
-    statement = select(c.c.username, *[c.c[n] for n in names], c.c.days).where(
-        c.c.province_code == province, c.c.month.between(_month(s.whole[0]), _month(s.whole[1])))
-    for username, *counts, days in snap.conn.execute(statement):
+    statement = (select(c.c.username, *[func.sum(c.c[n]) for n in names])
+                 .where(c.c.province_code == province, c.c.month.between(_month(s.whole[0]), _month(s.whole[1])))
+                 .group_by(c.c.username))
+    for username, *counts in snap.conn.execute(statement):
         figures = person(username)
         for name, n in zip(names, counts, strict=True):
-            figures[USER_FIGURE.get(name, name)] += n
-        histogram: Counter = figures["_days"]
-        for value, n in (days or {}).items():
+            figures[USER_FIGURE.get(name, name)] += int(n)
+
+
+def user_days(snap: Snapshot, province: str, s: Split, usernames: list[str] | None) -> dict[str, Counter]:
+    """The whole months' response-day histograms of these supervisors (None: all)."""
+    c = snap.tables["rm_cl_user_cells"]
+    conditions = [c.c.province_code == province, c.c.month.between(_month(s.whole[0]), _month(s.whole[1]))]
+    if usernames is not None:
+        conditions.append(c.c.username.in_(usernames))
+    found: dict[str, Counter] = {}
+    for username, days in snap.conn.execute(select(c.c.username, c.c.days).where(*conditions)):
+        histogram = found.setdefault(username, Counter())
+        for value, n in days.items():
             histogram[int(value)] += n
+    return found
 
 
 def _month(day: date) -> str:

@@ -32,10 +32,14 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from projections.supervision.closed_loop_figures import KINDS
+
 FAMILIES = ("first_any", "first_kind", "comp_any", "comp_kind")
 POINTERS = {"first_any": ("prev_any", "next_any"), "first_kind": ("prev_kind", "next_kind"),
             "comp_any": ("prev_comp_any", "next_comp_any"), "comp_kind": ("prev_comp_kind", "next_comp_kind")}
-COUNTS = ("raised", "in_time", "late", "unanswered", "ended")
+ALL = ""  # the kind of the cells over all kinds
+RAISED_BY_KIND = {kind: f"raised_{n}" for n, kind in enumerate(KINDS)}  # columns of the all-kinds cells
+COUNTS = ("raised", *RAISED_BY_KIND.values(), "in_time", "late", "unanswered", "ended")
 USER_COUNTS = ("received", "in_time", "late", "by_others", "unanswered", "ended", "unasked")
 NONE = "n"  # a reminder with no predecessor in its chain
 
@@ -100,23 +104,32 @@ def chain_links(members: Iterable[list[Any]]) -> dict[str, dict[str, date | None
 
 
 def chain_cells(chain: Mapping[str, Any] | None, sign: int, delta: Delta) -> None:
-    """Add (sign 1) or take away (sign -1) what a chain's reminders contribute to the cells."""
+    """Add (sign 1) or take away (sign -1) what a chain's reminders contribute to the cells: in the
+    all-kinds cells (kind "") the chains of all kinds, in the reminder's kind's cells its kind's."""
     if not chain or not chain["members"]:
         return
     province, child, industry = chain["province_code"], chain["child"], chain["industry"]
     links = chain_links(chain["members"])
     for m in chain["members"]:
         day = date.fromisoformat(m[0])
-        keys = _region_cells(province, child, industry, m[1], month_of(day))
-        for key in keys:
-            _add(delta, key, "raised", sign)
-        for family in FAMILIES:
-            if family.startswith("comp") and not m[2]:
-                continue
-            prev = links[m[3]][POINTERS[family][0]]
-            back = NONE if prev is None else str(month_number(day) - month_number(prev))
-            for key in keys:
-                _add_to(delta, key, family, back, sign)
+        month, own = month_of(day), links[m[3]]
+        for kind, (first, complied) in _kinds(m[1], ("first_any", "comp_any"), ("first_kind", "comp_kind")):
+            for key in _region_cells(province, child, industry, kind, month):
+                _add(delta, key, "raised", sign)
+                if kind == ALL and m[1] in RAISED_BY_KIND:
+                    _add(delta, key, RAISED_BY_KIND[m[1]], sign)
+                _add_to(delta, key, "firsts", _back(day, own[POINTERS[first][0]]), sign)
+                if m[2]:
+                    _add_to(delta, key, "complied_firsts", _back(day, own[POINTERS[complied][0]]), sign)
+
+
+def _kinds(kind: str, every: Any, own: Any) -> list[tuple[str, Any]]:
+    """The cells a reminder of `kind` counts in: all kinds, and its kind's (unless it has none)."""
+    return [(ALL, every), (kind, own)] if kind != ALL else [(ALL, every)]
+
+
+def _back(day: date, prev: date | None) -> str:
+    return NONE if prev is None else str(month_number(day) - month_number(prev))
 
 
 # -- escalations and supervisors ------------------------------------------------------------------------
@@ -136,8 +149,9 @@ def escalation_outcome(row: Mapping[str, Any]) -> str | None:
 def escalation_cells(row: Mapping[str, Any] | None, sign: int, delta: Delta) -> None:
     if row is None or (outcome := escalation_outcome(row)) is None:
         return
-    for key in _region_cells(row["province_code"] or "", child_of(row), row["industry"], row["kind"],
-                             month_of(row["raised_day"])):
+    province, child, month = row["province_code"] or "", child_of(row), month_of(row["raised_day"])
+    for key in [key for kind, _ in _kinds(row["kind"], None, None)
+                for key in _region_cells(province, child, row["industry"], kind, month)]:
         _add(delta, key, outcome, sign)
         if outcome in ("in_time", "late") and row["answered_days"] is not None:
             _add_to(delta, key, "days", str(row["answered_days"]), sign)
@@ -177,7 +191,7 @@ def open_day(row: Mapping[str, Any], *, recipient: bool = False) -> date | None:
 def new_cell(parts: tuple[str, ...]) -> dict[str, Any]:
     dim, province, member, kind, month = parts
     return {"cell_key": text_key(parts), "dim": dim, "province_code": province, "member": member, "kind": kind, "month": month,
-            **dict.fromkeys(COUNTS, 0), "days": {}, **{family: {} for family in FAMILIES}}
+            **dict.fromkeys(COUNTS, 0), "days": {}, "firsts": {}, "complied_firsts": {}}
 
 
 def new_user_cell(parts: tuple[str, ...]) -> dict[str, Any]:

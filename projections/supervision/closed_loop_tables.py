@@ -159,7 +159,8 @@ def _histograms(*names: str) -> list[Column]:
     return [Column(name, JSON, nullable=False) for name in names]
 
 
-# Per (child region | industry, kind, month of raising) of a province, at the read model's position.
+# Per (child region | industry, kind, month of raising) of a province, at the read model's position;
+# kind "" is all kinds (with the raised count of each kind: raised_0.. in the order of KINDS).
 closed_loop_cells = Table(
     "rm_cl_cells",
     metadata,
@@ -169,8 +170,9 @@ closed_loop_cells = Table(
     Column("member", String(40), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("month", String(7), nullable=False),
-    *[Column(name, Integer, nullable=False) for name in ("raised", "in_time", "late", "unanswered", "ended")],
-    *_histograms("days", "first_any", "first_kind", "comp_any", "comp_kind"),
+    *[Column(name, Integer, nullable=False) for name in
+      ("raised", "raised_0", "raised_1", "raised_2", "in_time", "late", "unanswered", "ended")],
+    *_histograms("days", "firsts", "complied_firsts"),
     Index("ix_rm_cl_cells_month", "province_code", "month"),
 )
 

@@ -165,6 +165,7 @@ class ClosedLoop:
     query: strawberry.Private[ClosedLoopQuery]
     result: strawberry.Private[dict[str, Any]]
     supervisors: strawberry.Private[asyncio.Future | None]
+    supervisors_first: strawberry.Private[int]
     period: Period
     industry: str | None
     kind: str | None
@@ -212,9 +213,11 @@ class ClosedLoop:
     @strawberry.field(description="per supervisor, most unanswered first")
     async def by_supervisor(self, info: Info[GraphQLContext, None], first: int = SUPERVISOR_PAGE) -> list[SupervisorFigures]:
         context = info.context
-        found = await (self.supervisors if self.supervisors is not None else
-                       read(context.read.closed_loop.by_supervisor, self.query, context.now, context.scope))
-        return [from_row(SupervisorFigures, item) for item in found["items"][:page_size(first)]]
+        size = page_size(first)
+        prefetched = self.supervisors is not None and size <= self.supervisors_first
+        found = await (self.supervisors if prefetched else
+                       read(context.read.closed_loop.by_supervisor, self.query, context.now, context.scope, size))
+        return [from_row(SupervisorFigures, item) for item in found["items"][:size]]
 
     @strawberry.field(description="不作为: the unanswered escalations, oldest first")
     async def inaction(self, info: Info[GraphQLContext, None], first: int = DEFAULT_PAGE,
@@ -243,14 +246,16 @@ def _selects(info: Info, name: str) -> bool:
     return any(getattr(selection, "name", None) == name for selection in info.selected_fields[0].selections)
 
 
-def _lookahead_first(info: Info) -> int:
+def _lookahead_first(info: Info, field: str = "enterprises", default: int = DEFAULT_PAGE) -> int:
+    """The largest `first` the query asks of a sub-list (1 if it is not asked for)."""
+    found = 0
     for selection in info.selected_fields[0].selections:
-        if getattr(selection, "name", None) == "enterprises":
+        if getattr(selection, "name", None) == field:
             try:
-                return page_size(int(selection.arguments.get("first", DEFAULT_PAGE)))
+                found = max(found, page_size(int(selection.arguments.get("first", default))))
             except (TypeError, ValueError):
-                return DEFAULT_PAGE
-    return 1
+                found = max(found, default)
+    return found or 1
 
 
 @strawberry.type
@@ -277,7 +282,10 @@ class ClosedLoopQueries:
         pinned = await read(reads.pin, ClosedLoopQuery(region_code, from_, to, industry, kind, as_of_position, judged_on),
                             context.now)
         size = _lookahead_first(info)
-        supervisors = (asyncio.ensure_future(read(reads.by_supervisor, pinned, context.now, context.scope))
+        # Per supervisor only as many as asked for (medians come from the cells' histograms of those).
+        supervisors_first = _lookahead_first(info, "bySupervisor", SUPERVISOR_PAGE)
+        supervisors = (asyncio.ensure_future(read(reads.by_supervisor, pinned, context.now, context.scope,
+                                                  supervisors_first))
                        if _selects(info, "bySupervisor") else None)
         try:
             result = await read(reads.report, pinned, context.now, context.scope, size)
@@ -286,4 +294,5 @@ class ClosedLoopQueries:
                 supervisors.cancel()
             raise
         return ClosedLoop(query=pinned, result=result | {"_page_size": size}, supervisors=supervisors,
+                          supervisors_first=supervisors_first,
                           period=Period(from_=from_, to=to), industry=industry, kind=kind)

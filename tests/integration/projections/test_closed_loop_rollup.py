@@ -119,13 +119,15 @@ def compare(reads: ClosedLoopReads, reference: ClosedLoopReads) -> int:
                 fast, facts = reads.report(q, NOW, first=50), reference.report(q, NOW, first=50)
                 assert fast == facts, (period, kind, judged_on)
                 assert reads.by_supervisor(q, NOW) == reference.by_supervisor(q, NOW), (period, kind, judged_on)
+                top = reads.by_supervisor(q, NOW, first=3)
+                assert top == reference.by_supervisor(q, NOW, first=3) and len(top["items"]) == 3
                 compared += 1
     return compared
 
 
 def test_the_cells_give_the_fact_rows_figures(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
     used: Counter = Counter()
-    for name in ("region_cells", "user_cells"):
+    for name in ("region_cells", "user_counts"):
         def counted(*args: Any, _name: str = name, _real: Any = getattr(fast, name)) -> Any:
             used[_name] += 1
             return _real(*args)
@@ -151,7 +153,7 @@ def test_the_cells_give_the_fact_rows_figures(ledger: Ledger, monkeypatch: pytes
         # The cells answered (a comparison of the fact rows with themselves would prove nothing):
         # every period with a whole month, every kind; per supervisor without a kind.
         with_months = sum(1 for period in PERIODS if split(*period) is not None)
-        assert used == {"region_cells": with_months * 4 * 2 + 1, "user_cells": with_months * 2}
+        assert used == {"region_cells": with_months * 4 * 2 + 1, "user_counts": with_months * 2 * 2}
         with runner.engine.connect() as conn:
             cells = conn.execute(text(f"SELECT count(*) FROM rm_cl_cells_g{generation(conn)}")).scalar()
         assert 0 < cells < totals["raised"]
