@@ -102,13 +102,18 @@ class ClosedLoopReads:
         scope = scope or ReadScope()
         cells = fast.split(q.date_from, q.date_to) if self._cells(region, q, scope) else None
 
-        def part(job: str, half: tuple[bool, tuple[str, ...]] | None = None) -> Callable[[Snapshot], dict[str, Any]]:
+        def part(figures: str | None, page: bool,
+                 half: tuple[bool, tuple[str, ...]] | None = None) -> Callable[[Snapshot], dict[str, Any]]:
+            """figures: "cells" (falling back to the facts if the read model moved on), or of the
+            fact rows "reminders" (in `half` of the children), "escalations" or "facts" (both), or
+            None; page: the plan figures and the page of enterprises too."""
             def query(snap: Snapshot) -> dict[str, Any]:
                 at = _Pin(snap, q, now)
-                from_cells = job == "cells" and cells is not None and fast.current(snap, at.position)
+                from_cells = figures == "cells" and cells is not None and fast.current(snap, at.position)
                 _tune(snap, region, cells.fact_days if cells is not None and from_cells else None, q)
                 where = _Where(snap, q, region, scope, at, half)
                 groups: dict[tuple[str | None, str], dict[str, Any]] = {}
+                result: dict[str, Any] = {"groups": groups}
                 if cells is not None and from_cells:
                     margins: fast.Margins = {}
                     fast.region_cells(snap, region.code, cells, q.kind, margins)
@@ -116,23 +121,28 @@ class ClosedLoopReads:
                         fast.edge_reminders(snap, where.narrowed(cells.fact_days), cells, q.kind, groups)
                         self._escalation_figures(snap, where.narrowed(cells.edges), groups)
                     self._escalation_figures(snap, where.narrowed((cells.whole,), open_only=True), groups)
-                    return {"groups": groups, "margins": margins}
-                if job in ("reminders", "cells"):
-                    self._reminder_figures(snap, where, groups)
-                if job in ("rest", "cells"):
-                    self._escalation_figures(snap, where, groups)
-                if job in ("rest", "page"):
+                    result["margins"] = margins
+                else:
+                    if figures in ("reminders", "facts", "cells"):
+                        self._reminder_figures(snap, where, groups)
+                    if figures in ("escalations", "facts", "cells"):
+                        self._escalation_figures(snap, where, groups)
+                if page:
                     self._plan_figures(snap, where, groups)
-                    return {"groups": groups, "enterprises": self._enterprises(snap, where, first, after),
-                            "answer": at.answer({})}
-                return {"groups": groups}
+                    result |= {"enterprises": self._enterprises(snap, where, first, after), "answer": at.answer({})}
+                return result
             return query
 
+        # Side by side only where a part reads many fact rows: on two cores, parts of ~10 ms each
+        # cost more in connections and contention than they save.
         if cells is not None:
-            jobs = [part("cells"), part("page")]
+            jobs = [part("cells", False), part(None, True)] if _long(cells.fact_days) else [part("cells", True)]
+        elif region.level is RegionLevel.PROVINCE and _long(((q.date_from, q.date_to),)):
+            jobs = [part("reminders", False, h) for h in _halves(region)] + [part("escalations", True)]
         else:
-            jobs = [part("reminders", h) for h in _halves(region)] + [part("rest")]
-        results = list(_pool().map(lambda job: self._live.run(READS, job), jobs))
+            jobs = [part("facts", True)]
+        run = lambda job: self._live.run(READS, job)  # noqa: E731
+        results = [run(jobs[0])] if len(jobs) == 1 else list(_pool().map(run, jobs))
         totals, industries, by_child = empty_figures(), {}, {}
         for result in results:
             for (child, industry), figures in result["groups"].items():
@@ -391,6 +401,11 @@ def _halves(region: Region) -> list[tuple[bool, tuple[str, ...]] | None]:
 LONG_READ_DAYS = 45
 
 
+def _long(days: tuple[tuple[date, date], ...]) -> bool:
+    """Whether reading these raising days of a province's fact rows is worth parallel workers."""
+    return sum((b - a).days + 1 for a, b in days) > LONG_READ_DAYS
+
+
 def _tune(snap: Snapshot, region: Region, days: tuple[tuple[date, date], ...] | None, q: ClosedLoopQuery) -> None:
     """PostgreSQL: room to hash-aggregate in memory (the default 4 MB work_mem sorted a province's
     150,000 reminders on disk), and a province's long reads of fact rows in parallel (as the
@@ -399,11 +414,10 @@ def _tune(snap: Snapshot, region: Region, days: tuple[tuple[date, date], ...] | 
     cost ~10 ms of a week's 15 ms. SET LOCAL: for this read-only transaction only."""
     if snap.conn.dialect.name != "postgresql":
         return
-    snap.conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-    ranges = days if days is not None else ((q.date_from, q.date_to),)
-    if region.level is RegionLevel.PROVINCE and sum((b - a).days + 1 for a, b in ranges) > LONG_READ_DAYS:
-        snap.conn.exec_driver_sql("SET LOCAL parallel_setup_cost = 0")
-        snap.conn.exec_driver_sql("SET LOCAL parallel_tuple_cost = 0")
+    settings = "SET LOCAL work_mem = '64MB'"  # one round trip for all of them
+    if region.level is RegionLevel.PROVINCE and _long(days if days is not None else ((q.date_from, q.date_to),)):
+        settings += "; SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0"
+    snap.conn.exec_driver_sql(settings)
 
 
 def _check(q: ClosedLoopQuery) -> Region:

@@ -16,7 +16,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import GraphQLContext
-from api.graphql.schema import (DEFAULT_PAGE, bad_input, check_industry, check_region, decode_cursor, encode_cursor,
+from api.graphql.schema import (DEFAULT_PAGE, MAX_PAGE, bad_input, check_industry, check_region, decode_cursor, encode_cursor,
                                 page_size, read)
 from api.graphql.supervision.types import Reminder, from_row
 from api.graphql.types import PageInfo, Period, Region
@@ -166,6 +166,7 @@ class ClosedLoop:
     result: strawberry.Private[dict[str, Any]]
     supervisors: strawberry.Private[asyncio.Future | None]
     supervisors_first: strawberry.Private[int]
+    inaction_page: strawberry.Private[tuple[int, asyncio.Future] | None]  # (first, the page read ahead)
     period: Period
     industry: str | None
     kind: str | None
@@ -226,8 +227,12 @@ class ClosedLoop:
         key = decode_cursor("escalation", after)
         if key is not None and not key.isdigit():
             raise bad_input("'after' is not an escalation cursor from this connection", "after")
-        page = await read(context.read.closed_loop.inaction, self.query, context.now, context.scope, page_size(first),
-                          int(key) if key is not None else None)
+        size = page_size(first)
+        if self.inaction_page is not None and key is None and self.inaction_page[0] == size:
+            page = await self.inaction_page[1]
+        else:
+            page = await read(context.read.closed_loop.inaction, self.query, context.now, context.scope, size,
+                              int(key) if key is not None else None)
         loaded = _Reminders([row["reminder_id"] for row in page["items"]])
         edges = [InactionEdge(cursor=encode_cursor("escalation", str(row["escalated_position"])),
                               node=InactionItem(supervisors=row["usernames"], loaded=loaded,
@@ -256,6 +261,15 @@ def _lookahead_first(info: Info, field: str = "enterprises", default: int = DEFA
             except (TypeError, ValueError):
                 found = max(found, default)
     return found or 1
+
+
+def _first_page(info: Info, field: str) -> int | None:
+    """`first` of a sub-list asked for once, from its start (then it can be read ahead), else None."""
+    asked = [s for s in info.selected_fields[0].selections if getattr(s, "name", None) == field]
+    if len(asked) != 1 or asked[0].arguments.get("after") is not None:
+        return None
+    first = asked[0].arguments.get("first", DEFAULT_PAGE)
+    return first if isinstance(first, int) and 1 <= first <= MAX_PAGE else None  # else the field refuses it
 
 
 @strawberry.type
@@ -287,12 +301,16 @@ class ClosedLoopQueries:
         supervisors = (asyncio.ensure_future(read(reads.by_supervisor, pinned, context.now, context.scope,
                                                   supervisors_first))
                        if _selects(info, "bySupervisor") else None)
+        inaction = _first_page(info, "inaction")
+        inaction_page = None if inaction is None else (inaction, asyncio.ensure_future(
+            read(reads.inaction, pinned, context.now, context.scope, inaction, None)))
         try:
             result = await read(reads.report, pinned, context.now, context.scope, size)
         except BaseException:
-            if supervisors is not None:
-                supervisors.cancel()
+            for ahead in (supervisors, inaction_page and inaction_page[1]):
+                if ahead is not None:
+                    ahead.cancel()
             raise
         return ClosedLoop(query=pinned, result=result | {"_page_size": size}, supervisors=supervisors,
-                          supervisors_first=supervisors_first,
+                          supervisors_first=supervisors_first, inaction_page=inaction_page,
                           period=Period(from_=from_, to=to), industry=industry, kind=kind)
