@@ -23,10 +23,9 @@ from sqlalchemy import and_, func, or_, select
 from domain.shared.regions import Region, RegionLevel
 from projections.live import Snapshot
 from projections.scope import ReadScope, region_prefix
-from projections.supervision.closed_loop_figures import KINDS, OUTCOME_FIGURE, empty_figures
+from projections.supervision.closed_loop_figures import KINDS, OUTCOME_FIGURE, Tally
 from projections.supervision.closed_loop_rollup import ALL, NONE, RAISED_BY_KIND, month_number
 
-Margins = dict[tuple[str, str | None], dict[str, Any]]  # ("child" | "industry", member) -> figures
 
 
 @dataclass(frozen=True)
@@ -76,8 +75,8 @@ def current(snap: Snapshot, position: int) -> bool:
 # -- the region figures ---------------------------------------------------------------------------------
 
 
-def region_cells(snap: Snapshot, province: str, s: Split, kind: str | None, margins: Margins) -> None:
-    """Add the whole months' cells of all kinds (or of `kind`) to the margins (closed_loop_rollup.py)."""
+def region_cells(snap: Snapshot, province: str, s: Split, kind: str | None, tally: Tally) -> None:
+    """Add the whole months' cells of all kinds (or of `kind`) to the tally (closed_loop_rollup.py)."""
     c = snap.tables["rm_cl_cells"]
     counts = ("in_time", "late", "unanswered", "ended")
     by_kind = [c.c[name] for name in RAISED_BY_KIND.values()]
@@ -88,32 +87,31 @@ def region_cells(snap: Snapshot, province: str, s: Split, kind: str | None, marg
     start = month_number(s.date_from)
     for dim, member, month, raised, *rest in snap.conn.execute(statement):
         raised_by_kind, outcomes, (days, firsts, complied) = rest[:3], rest[3:7], rest[7:]
-        figures = margins.setdefault((dim, (member or None) if dim == "child" else member), empty_figures())
-        figures["raised"] += raised
-        by_kind_figures = figures["raised_by_kind"]
-        if kind is None:
-            for name, n in zip(KINDS, raised_by_kind, strict=True):
-                by_kind_figures[name] += n
-        else:
-            by_kind_figures[kind] += raised
-        for outcome, n in zip(counts, outcomes, strict=True):
-            figures["escalations"] += n
-            figures[OUTCOME_FIGURE.get(outcome, outcome)] += n
-        histogram = figures["_days"]
-        for value, n in days.items():
-            histogram[int(value)] += n
         # A reminder counts its enterprise iff its chain predecessor is before the period's first
         # month (more months back than this row's month is after it), or it has none.
         after = int(month[:4]) * 12 + int(month[5:7]) - 1 - start
-        figures["enterprises_notified"] += _first_of_period(firsts, after)
-        figures["enterprises_complied_before_escalation"] += _first_of_period(complied, after)
+        notified, complied_count = _first_of_period(firsts, after), _first_of_period(complied, after)
+        histogram = Counter({int(value): n for value, n in days.items()})
+        for figures in (tally.of_child(member or None) if dim == "child" else tally.of_industry(member)):
+            figures["raised"] += raised
+            if kind is None:
+                for name, n in zip(KINDS, raised_by_kind, strict=True):
+                    figures["raised_by_kind"][name] += n
+            else:
+                figures["raised_by_kind"][kind] += raised
+            for outcome, n in zip(counts, outcomes, strict=True):
+                figures["escalations"] += n
+                figures[OUTCOME_FIGURE.get(outcome, outcome)] += n
+            figures["_days"].update(histogram)
+            figures["enterprises_notified"] += notified
+            figures["enterprises_complied_before_escalation"] += complied_count
 
 
 def _first_of_period(histogram: dict[str, int] | None, after: int) -> int:
     return sum(n for back, n in (histogram or {}).items() if back == NONE or int(back) > after)
 
 
-def edge_reminders(snap: Snapshot, where: Any, s: Split, kind: str | None, groups: dict) -> None:
+def edge_reminders(snap: Snapshot, where: Any, s: Split, kind: str | None, tally: Tally) -> None:
     """The reminders of the days at the period's ends, counted through their chains like the cells,
     and the fix-up: a reminder before the period's first day in its month whose successor is in the
     whole months makes that successor not first (the cells cannot tell, they know months only)."""
@@ -134,12 +132,12 @@ def edge_reminders(snap: Snapshot, where: Any, s: Split, kind: str | None, group
         func.count().filter(before, comp_succ.between(whole_from, whole_to)).label("complied_fix"),
     ).where(*where.of(r)).group_by(where.child(r), r.c.industry)
     for row in snap.conn.execute(statement):
-        figures = groups.setdefault((row.child, row.industry), empty_figures())
-        figures["raised"] += row.raised
-        for k in KINDS:
-            figures["raised_by_kind"][k] += row._mapping[k]
-        figures["enterprises_notified"] += row.notified + row.notified_fix
-        figures["enterprises_complied_before_escalation"] += row.complied + row.complied_fix
+        for figures in tally.of(row.child, row.industry):
+            figures["raised"] += row.raised
+            for k in KINDS:
+                figures["raised_by_kind"][k] += row._mapping[k]
+            figures["enterprises_notified"] += row.notified + row.notified_fix
+            figures["enterprises_complied_before_escalation"] += row.complied + row.complied_fix
 
 
 # -- per supervisor -------------------------------------------------------------------------------------

@@ -61,3 +61,47 @@ def merge(into: dict[str, Any], figures: dict[str, Any]) -> None:
             into[key].update(value)
         elif isinstance(value, int):
             into[key] += value
+
+
+class Tally:
+    """The figures of one report in total, per child region and per industry, added up as the rows
+    arrive: each row (of a child x industry, or of a margin) adds to the two or three figures it
+    counts in, so no figures are kept per child x industry (that merge cost more than the SQL)."""
+
+    def __init__(self) -> None:
+        self.totals = empty_figures()
+        self.children: dict[str, dict[str, Any]] = {}
+        self.industries: dict[str, dict[str, Any]] = {}
+        self._targets: dict[tuple[str, str | None, str | None], tuple[dict[str, Any], ...]] = {}
+
+    def of(self, child: str | None, industry: str) -> tuple[dict[str, Any], ...]:
+        """The figures a row of this child region (None: no child) and industry counts in."""
+        return self._cached("cross", child, industry)
+
+    def of_child(self, child: str | None) -> tuple[dict[str, Any], ...]:
+        """A margin row of one child region (over all industries): the totals and the child."""
+        return self._cached("child", child, None)
+
+    def of_industry(self, industry: str) -> tuple[dict[str, Any], ...]:
+        """A margin row of one industry (over all child regions)."""
+        return self._cached("industry", None, industry)
+
+    def _cached(self, kind: str, child: str | None, industry: str | None) -> tuple[dict[str, Any], ...]:
+        key = (kind, child, industry)
+        found = self._targets.get(key)
+        if found is None:
+            targets = []
+            if kind != "industry":
+                targets.append(self.totals)
+                if child is not None:
+                    targets.append(self.children.setdefault(child, empty_figures()))
+            if kind != "child":
+                targets.append(self.industries.setdefault(industry or "", empty_figures()))
+            found = self._targets[key] = tuple(targets)
+        return found
+
+    def add(self, other: Tally) -> None:
+        merge(self.totals, other.totals)
+        for mine, theirs in ((self.children, other.children), (self.industries, other.industries)):
+            for key, figures in theirs.items():
+                merge(mine.setdefault(key, empty_figures()), figures)

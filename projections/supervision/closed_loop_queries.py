@@ -37,7 +37,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from domain.reminders.days import china_day
 from domain.shared.regions import Region, RegionLevel, henan_regions
 from projections.live import LiveTables, Snapshot
-from projections.supervision.closed_loop_figures import (KINDS, count_outcome, empty_figures, finish, merge,
+from projections.supervision.closed_loop_figures import (KINDS, Tally, count_outcome, empty_figures, finish,
                                                          percentile)
 from projections.scope import ReadScope
 from projections.supervision import closed_loop_fast as fast
@@ -112,23 +112,21 @@ class ClosedLoopReads:
                 from_cells = figures == "cells" and cells is not None and fast.current(snap, at.position)
                 _tune(snap, region, cells.fact_days if cells is not None and from_cells else None, q)
                 where = _Where(snap, q, region, scope, at, half)
-                groups: dict[tuple[str | None, str], dict[str, Any]] = {}
-                result: dict[str, Any] = {"groups": groups}
+                tally = Tally()
+                result: dict[str, Any] = {"tally": tally}
                 if cells is not None and from_cells:
-                    margins: fast.Margins = {}
-                    fast.region_cells(snap, region.code, cells, q.kind, margins)
+                    fast.region_cells(snap, region.code, cells, q.kind, tally)
                     if cells.edges:
-                        fast.edge_reminders(snap, where.narrowed(cells.fact_days), cells, q.kind, groups)
-                        self._escalation_figures(snap, where.narrowed(cells.edges), groups)
-                    self._escalation_figures(snap, where.narrowed((cells.whole,), open_only=True), groups)
-                    result["margins"] = margins
+                        fast.edge_reminders(snap, where.narrowed(cells.fact_days), cells, q.kind, tally)
+                        self._escalation_figures(snap, where.narrowed(cells.edges), tally)
+                    self._escalation_figures(snap, where.narrowed((cells.whole,), open_only=True), tally)
                 else:
                     if figures in ("reminders", "facts", "cells"):
-                        self._reminder_figures(snap, where, groups)
+                        self._reminder_figures(snap, where, tally)
                     if figures in ("escalations", "facts", "cells"):
-                        self._escalation_figures(snap, where, groups)
+                        self._escalation_figures(snap, where, tally)
                 if page:
-                    self._plan_figures(snap, where, groups)
+                    self._plan_figures(snap, where, tally)
                     result |= {"enterprises": self._enterprises(snap, where, first, after), "answer": at.answer({})}
                 return result
             return query
@@ -143,20 +141,10 @@ class ClosedLoopReads:
             jobs = [part("facts", True)]
         run = lambda job: self._live.run(READS, job)  # noqa: E731
         results = [run(jobs[0])] if len(jobs) == 1 else list(_pool().map(run, jobs))
-        totals, industries, by_child = empty_figures(), {}, {}
-        for result in results:
-            for (child, industry), figures in result["groups"].items():
-                merge(totals, figures)
-                merge(industries.setdefault(industry, empty_figures()), figures)
-                if child is not None:
-                    merge(by_child.setdefault(child, empty_figures()), figures)
-            for (dim, member), figures in result.get("margins", {}).items():
-                if dim == "industry":
-                    merge(industries.setdefault(member, empty_figures()), figures)
-                    continue
-                merge(totals, figures)
-                if member is not None:
-                    merge(by_child.setdefault(member, empty_figures()), figures)
+        tally = results[0]["tally"]
+        for result in results[1:]:
+            tally.add(result["tally"])
+        totals, industries, by_child = tally.totals, tally.industries, tally.children
         table = henan_regions()
         children = [] if region.level is RegionLevel.COUNTY else table.children(region.code)
         known = {r.code for r in children}
@@ -173,7 +161,7 @@ class ClosedLoopReads:
         }
 
     @staticmethod
-    def _reminder_figures(snap: Snapshot, where: _Where, groups: dict) -> None:
+    def _reminder_figures(snap: Snapshot, where: _Where, tally: Tally) -> None:
         """Per enterprise first (hash aggregation; an enterprise sits in one child x industry), then
         per child x industry: COUNT(DISTINCT) sorted all 150,000 reminders of a province."""
         r, at = where.t["rm_cl_reminders"], where.at
@@ -192,32 +180,34 @@ class ClosedLoopReads:
             func.count().label("notified"), func.sum(inner.c.complied).label("complied"),
         ).group_by(*([] if county else [inner.c.child]), inner.c.industry)
         for row in snap.conn.execute(statement):
-            figures = groups.setdefault((row.child, row.industry), empty_figures())
-            figures["raised"] += int(row.raised)
-            for kind in KINDS:
-                figures["raised_by_kind"][kind] += int(row._mapping[kind] or 0)
-            figures["enterprises_notified"] += int(row.notified)
-            figures["enterprises_complied_before_escalation"] += int(row.complied or 0)
+            by_kind = [int(row._mapping[kind] or 0) for kind in KINDS]
+            for figures in tally.of(row.child, row.industry):
+                figures["raised"] += int(row.raised)
+                for kind, n in zip(KINDS, by_kind, strict=True):
+                    figures["raised_by_kind"][kind] += n
+                figures["enterprises_notified"] += int(row.notified)
+                figures["enterprises_complied_before_escalation"] += int(row.complied or 0)
 
     @staticmethod
-    def _escalation_figures(snap: Snapshot, where: _Where, groups: dict) -> None:
+    def _escalation_figures(snap: Snapshot, where: _Where, tally: Tally) -> None:
         e, at = where.t["rm_cl_escalations"], where.at
         outcome = at.outcome(e).label("outcome")
         days = case((e.c.answered_position <= at.position, e.c.answered_days)).label("days")
         statement = (select(where.child(e), e.c.industry, outcome, days, func.count().label("n"))
                      .where(*where.of(e), e.c.escalated_position <= at.position)
                      .group_by(*where.keys(e), e.c.industry, outcome, days))
-        for row in snap.conn.execute(statement):
-            figures = groups.setdefault((row.child, row.industry), empty_figures())
-            count_outcome(figures, row.outcome, row.n, row.days)
+        for child, industry, outcome, days, n in snap.conn.execute(statement):
+            for figures in tally.of(child, industry):
+                count_outcome(figures, outcome, n, days)
 
     @staticmethod
-    def _plan_figures(snap: Snapshot, where: _Where, groups: dict) -> None:
+    def _plan_figures(snap: Snapshot, where: _Where, tally: Tally) -> None:
         p = where.t["rm_cl_plan"]
         statement = (select(where.child(p), p.c.industry, func.count(distinct(p.c.credit_code)).label("n"))
                      .where(*where.of(p, plan=True)).group_by(*where.keys(p), p.c.industry))
         for row in snap.conn.execute(statement):
-            groups.setdefault((row.child, row.industry), empty_figures())["enterprises_on_plan"] += row.n
+            for figures in tally.of(row.child, row.industry):
+                figures["enterprises_on_plan"] += row.n
 
     @staticmethod
     def _enterprises(snap: Snapshot, where: _Where, first: int, after: str | None) -> dict[str, Any]:
