@@ -1,13 +1,16 @@
 """The province's closed-loop report from the monthly cells (closed_loop_rollup.py) instead of a
 year of fact rows: the whole months of the period from the cells, the days before and after them
-from the fact rows, and the escalations still open (whose outcome waits on the judging day) from
-their own small index. Same figures as the fact rows give (tests compare both ways), at a cost
-that grows with the number of cells (~1,200 a year) and the days at the period's two ends.
+from the fact rows (distinct enterprises through the chains' predecessor days, so without
+grouping by enterprise), and the escalations still open (whose outcome waits on the judging day)
+from their own small index. Same figures as the fact rows give (tests compare both ways), at a
+cost that grows with the number of cells (~400 a year for a kind or all kinds) and the days at
+the period's two ends.
 
-Used only where the cells apply: a report at the province, of the read model's current position
-(the cells know no other), without an industry filter (the cells are margins, per child region or
-per industry, not their cross product) and with a scope that is the whole province. Anything
-else reads the fact rows, as every report did before (closed_loop_queries.py).
+Used only where the cells and chains apply: a report at the province (the chains are per city and
+industry), of the read model's current position (the cells know no other), without an industry
+filter (the cells are margins, per child region or per industry, not their cross product) and
+with a scope that is the whole province. Anything else reads the fact rows, as every report did
+before (closed_loop_queries.py).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 
 from domain.shared.regions import Region, RegionLevel
 from projections.live import Snapshot
@@ -30,12 +33,12 @@ from projections.supervision.closed_loop_rollup import ALL, NONE, RAISED_BY_KIND
 
 @dataclass(frozen=True)
 class Split:
-    """A period as whole months and the days at its ends."""
+    """A period as whole months (if it holds any) and the days at its ends."""
 
     date_from: date
-    whole: tuple[date, date]  # the first day of the first whole month .. the last day of the last
+    whole: tuple[date, date] | None  # the first day of the first whole month .. the last day of the last
     edges: tuple[tuple[date, date], ...]  # the days before and after the whole months (0-2 ranges)
-    head_month: date | None  # the first day of `date_from`'s month when the period starts after it
+    head_month: date | None  # the first day of `date_from`'s month when whole months follow it
 
     @property
     def fact_days(self) -> tuple[tuple[date, date], ...]:
@@ -46,12 +49,11 @@ class Split:
         return ((self.head_month, self.edges[0][1]), *self.edges[1:])
 
 
-def split(date_from: date, date_to: date) -> Split | None:
-    """None when the period holds no whole month (then its fact rows are few: read them)."""
+def split(date_from: date, date_to: date) -> Split:
     start = date_from if date_from.day == 1 else _next_month(date_from)
     end = date_to if date_to.day == monthrange(date_to.year, date_to.month)[1] else date_to.replace(day=1) - timedelta(1)
-    if start > end:
-        return None
+    if start > end:  # no whole month: all days are edge days
+        return Split(date_from, None, ((date_from, date_to),), None)
     edges = []
     if date_from < start:
         edges.append((date_from, start - timedelta(1)))
@@ -77,6 +79,7 @@ def current(snap: Snapshot, position: int) -> bool:
 
 def region_cells(snap: Snapshot, province: str, s: Split, kind: str | None, tally: Tally) -> None:
     """Add the whole months' cells of all kinds (or of `kind`) to the tally (closed_loop_rollup.py)."""
+    assert s.whole is not None
     c = snap.tables["rm_cl_cells"]
     counts = ("in_time", "late", "unanswered", "ended")
     by_kind = [c.c[name] for name in RAISED_BY_KIND.values()]
@@ -119,17 +122,19 @@ def edge_reminders(snap: Snapshot, where: Any, s: Split, kind: str | None, tally
     prev, succ = (r.c.prev_kind, r.c.next_kind) if kind is not None else (r.c.prev_any, r.c.next_any)
     comp_prev, comp_succ = ((r.c.prev_comp_kind, r.c.next_comp_kind) if kind is not None
                             else (r.c.prev_comp_any, r.c.next_comp_any))
-    start, (whole_from, whole_to) = s.date_from, s.whole
+    start, whole = s.date_from, s.whole or (date.max, date.max)
     inside, before = r.c.raised_day >= start, r.c.raised_day < start
     complied = and_(r.c.resolved_position <= at.position,
                     or_(r.c.escalated_position.is_(None), r.c.escalated_position > at.position))
+    fixes = [func.count().filter(before, succ.between(*whole)).label("notified_fix"),
+             func.count().filter(before, comp_succ.between(*whole)).label("complied_fix")] if s.head_month else [
+             literal(0).label("notified_fix"), literal(0).label("complied_fix")]
     statement = select(
         where.child(r), r.c.industry, func.count().filter(inside).label("raised"),
         *[func.count().filter(inside, r.c.kind == k).label(k) for k in KINDS],
         func.count().filter(inside, or_(prev.is_(None), prev < start)).label("notified"),
-        func.count().filter(before, succ.between(whole_from, whole_to)).label("notified_fix"),
         func.count().filter(inside, complied, or_(comp_prev.is_(None), comp_prev < start)).label("complied"),
-        func.count().filter(before, comp_succ.between(whole_from, whole_to)).label("complied_fix"),
+        *fixes,
     ).where(*where.of(r)).group_by(where.child(r), r.c.industry)
     for row in snap.conn.execute(statement):
         for figures in tally.of(row.child, row.industry):
@@ -148,6 +153,7 @@ USER_FIGURE = {"in_time": "answered_in_time", "late": "answered_late", "by_other
 
 def user_counts(snap: Snapshot, province: str, s: Split, person: Any) -> None:
     """Add the whole months' per-supervisor counts to `person(username)`'s figures (one row each)."""
+    assert s.whole is not None
     c = snap.tables["rm_cl_user_cells"]
     names = ("received", "in_time", "late", "by_others", "unanswered", "ended", "unasked")
     statement = (select(c.c.username, *[func.sum(c.c[n]) for n in names])
@@ -161,6 +167,7 @@ def user_counts(snap: Snapshot, province: str, s: Split, person: Any) -> None:
 
 def user_days(snap: Snapshot, province: str, s: Split, usernames: list[str] | None) -> dict[str, Counter]:
     """The whole months' response-day histograms of these supervisors (None: all)."""
+    assert s.whole is not None
     c = snap.tables["rm_cl_user_cells"]
     conditions = [c.c.province_code == province, c.c.month.between(_month(s.whole[0]), _month(s.whole[1]))]
     if usernames is not None:

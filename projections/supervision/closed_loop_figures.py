@@ -94,9 +94,9 @@ class Tally:
             if kind != "industry":
                 targets.append(self.totals)
                 if child is not None:
-                    targets.append(self.children.setdefault(child, empty_figures()))
+                    targets.append(_entry(self.children, child))
             if kind != "child":
-                targets.append(self.industries.setdefault(industry or "", empty_figures()))
+                targets.append(_entry(self.industries, industry or ""))
             found = self._targets[key] = tuple(targets)
         return found
 
@@ -104,4 +104,11 @@ class Tally:
         merge(self.totals, other.totals)
         for mine, theirs in ((self.children, other.children), (self.industries, other.industries)):
             for key, figures in theirs.items():
-                merge(mine.setdefault(key, empty_figures()), figures)
+                merge(_entry(mine, key), figures)
+
+
+def _entry(figures: dict[str, dict[str, Any]], key: str) -> dict[str, Any]:
+    found = figures.get(key)
+    if found is None:
+        found = figures[key] = empty_figures()
+    return found

@@ -43,6 +43,8 @@ from projections.scope import ReadScope
 from projections.supervision import closed_loop_fast as fast
 
 READS = ("closed_loop",)
+SUPERVISOR_FIGURE = {"in_time": "answered_in_time", "late": "answered_late", "by_others": "answered_by_others",
+                     "ended": "ended_before_deadline", "volunteered": "answered_unasked"}
 MAX_PAGE = 500
 EPOCH = date(2000, 1, 1)
 
@@ -115,11 +117,12 @@ class ClosedLoopReads:
                 tally = Tally()
                 result: dict[str, Any] = {"tally": tally}
                 if cells is not None and from_cells:
-                    fast.region_cells(snap, region.code, cells, q.kind, tally)
                     if cells.edges:
                         fast.edge_reminders(snap, where.narrowed(cells.fact_days), cells, q.kind, tally)
                         self._escalation_figures(snap, where.narrowed(cells.edges), tally)
-                    self._escalation_figures(snap, where.narrowed((cells.whole,), open_only=True), tally)
+                    if cells.whole is not None:
+                        fast.region_cells(snap, region.code, cells, q.kind, tally)
+                        self._escalation_figures(snap, where.narrowed((cells.whole,), open_only=True), tally)
                 else:
                     if figures in ("reminders", "facts", "cells"):
                         self._reminder_figures(snap, where, tally)
@@ -179,14 +182,14 @@ class ClosedLoopReads:
             *[func.sum(inner.c[kind]).label(kind) for kind in KINDS],
             func.count().label("notified"), func.sum(inner.c.complied).label("complied"),
         ).group_by(*([] if county else [inner.c.child]), inner.c.industry)
-        for row in snap.conn.execute(statement):
-            by_kind = [int(row._mapping[kind] or 0) for kind in KINDS]
-            for figures in tally.of(row.child, row.industry):
-                figures["raised"] += int(row.raised)
+        for child, industry, raised, *rest in snap.conn.execute(statement):
+            by_kind, (notified, complied_count) = [int(n or 0) for n in rest[:-2]], rest[-2:]
+            for figures in tally.of(child, industry):
+                figures["raised"] += int(raised)
                 for kind, n in zip(KINDS, by_kind, strict=True):
                     figures["raised_by_kind"][kind] += n
-                figures["enterprises_notified"] += int(row.notified)
-                figures["enterprises_complied_before_escalation"] += int(row.complied or 0)
+                figures["enterprises_notified"] += int(notified)
+                figures["enterprises_complied_before_escalation"] += int(complied_count or 0)
 
     @staticmethod
     def _escalation_figures(snap: Snapshot, where: _Where, tally: Tally) -> None:
@@ -265,13 +268,16 @@ class ClosedLoopReads:
             people: dict[str, dict[str, Any]] = {}
 
             def person(name: str) -> dict[str, Any]:
-                return people.setdefault(name, {
-                    "username": name, "received": 0, "answered_in_time": 0, "answered_late": 0,
-                    "answered_by_others": 0, "unanswered": 0, "pending": 0, "ended_before_deadline": 0,
-                    "answered_unasked": 0, "plan_entries": 0, "response_days_median": None, "_days": Counter()})
+                found = people.get(name)
+                if found is None:
+                    found = people[name] = {
+                        "username": name, "received": 0, "answered_in_time": 0, "answered_late": 0,
+                        "answered_by_others": 0, "unanswered": 0, "pending": 0, "ended_before_deadline": 0,
+                        "answered_unasked": 0, "plan_entries": 0, "response_days_median": None, "_days": Counter()}
+                return found
 
             parts = [where]
-            if cells is not None and from_cells:
+            if cells is not None and cells.whole is not None and from_cells:
                 fast.user_counts(snap, region.code, cells, person)
                 parts = [where.narrowed((cells.whole,), open_only=True)]
                 if cells.edges:
@@ -283,7 +289,7 @@ class ClosedLoopReads:
                     .where(*where.of(p, plan=True), p.c.origin == "supervisor").group_by(p.c.added_by)):
                 person(row.added_by)["plan_entries"] += row.n
             items = sorted(people.values(), key=lambda f: (-f["unanswered"], f["username"]))[:first]
-            if cells is not None and from_cells:
+            if cells is not None and cells.whole is not None and from_cells:
                 names = [f["username"] for f in items] if first is not None else None
                 for name, days in fast.user_days(snap, region.code, cells, names).items():
                     people[name]["_days"].update(days)
@@ -298,19 +304,17 @@ class ClosedLoopReads:
         u, at = where.t["rm_cl_recipients"], where.at
         outcome = case((u.c.notified == 0, "volunteered"), else_=at.outcome(u, own=True)).label("outcome")
         days = case((u.c.own_position <= at.position, u.c.own_days)).label("days")
-        for row in snap.conn.execute(
+        for username, found, response_days, n in snap.conn.execute(
                 select(u.c.username, outcome, days, func.count().label("n"))
                 .where(*where.of(u), u.c.escalated_position <= at.position,
                        or_(u.c.notified == 1, u.c.own_position <= at.position))
                 .group_by(u.c.username, outcome, days)):
-            figures = person(row.username)
-            key = {"in_time": "answered_in_time", "late": "answered_late", "by_others": "answered_by_others",
-                   "ended": "ended_before_deadline", "volunteered": "answered_unasked"}.get(row.outcome, row.outcome)
-            figures[key] += row.n
-            if row.outcome != "volunteered":
-                figures["received"] += row.n
-            if row.days is not None:
-                figures["_days"][row.days] += row.n
+            figures = person(username)
+            figures[SUPERVISOR_FIGURE.get(found, found)] += n
+            if found != "volunteered":
+                figures["received"] += n
+            if response_days is not None:
+                figures["_days"][response_days] += n
 
     # -- inaction -----------------------------------------------------------------------------------------
 

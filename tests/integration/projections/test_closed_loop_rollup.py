@@ -127,7 +127,7 @@ def compare(reads: ClosedLoopReads, reference: ClosedLoopReads) -> int:
 
 def test_the_cells_give_the_fact_rows_figures(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
     used: Counter = Counter()
-    for name in ("region_cells", "user_counts"):
+    for name in ("region_cells", "user_counts", "edge_reminders"):
         def counted(*args: Any, _name: str = name, _real: Any = getattr(fast, name)) -> Any:
             used[_name] += 1
             return _real(*args)
@@ -152,8 +152,10 @@ def test_the_cells_give_the_fact_rows_figures(ledger: Ledger, monkeypatch: pytes
         assert compare(reads, reference) == len(PERIODS) * 4 * 2
         # The cells answered (a comparison of the fact rows with themselves would prove nothing):
         # every period with a whole month, every kind; per supervisor without a kind.
-        with_months = sum(1 for period in PERIODS if split(*period) is not None)
-        assert used == {"region_cells": with_months * 4 * 2 + 1, "user_counts": with_months * 2 * 2}
+        with_months = sum(1 for period in PERIODS if split(*period).whole is not None)
+        with_edges = sum(1 for period in PERIODS if split(*period).edges)
+        assert used == {"region_cells": with_months * 4 * 2 + 1, "user_counts": with_months * 2 * 2,
+                        "edge_reminders": with_edges * 4 * 2}
         with runner.engine.connect() as conn:
             cells = conn.execute(text(f"SELECT count(*) FROM rm_cl_cells_g{generation(conn)}")).scalar()
         assert 0 < cells < totals["raised"]
@@ -172,10 +174,11 @@ def test_the_cells_give_the_fact_rows_figures(ledger: Ledger, monkeypatch: pytes
 
 def test_a_period_is_split_into_whole_months_and_its_ends() -> None:
     s = split(date(2025, 11, 17), date(2026, 2, 10))
-    assert s is not None and s.whole == (date(2025, 12, 1), date(2026, 1, 31))
+    assert s.whole == (date(2025, 12, 1), date(2026, 1, 31))
     assert s.edges == ((date(2025, 11, 17), date(2025, 11, 30)), (date(2026, 2, 1), date(2026, 2, 10)))
     assert s.fact_days[0] == (date(2025, 11, 1), date(2025, 11, 30)) and s.head_month == date(2025, 11, 1)
     aligned = split(date(2025, 12, 1), date(2026, 2, 28))
-    assert aligned is not None and aligned.edges == () and aligned.head_month is None
-    assert split(date(2025, 12, 5), date(2026, 1, 20)) is None  # no whole month: the fact rows
-    assert split(date(2024, 2, 1), date(2024, 2, 29)).whole == (date(2024, 2, 1), date(2024, 2, 29))  # type: ignore[union-attr]
+    assert aligned.edges == () and aligned.head_month is None
+    short = split(date(2025, 12, 5), date(2026, 1, 20))  # no whole month: every day is an edge day
+    assert short.whole is None and short.edges == ((date(2025, 12, 5), date(2026, 1, 20)),) and short.head_month is None
+    assert split(date(2024, 2, 1), date(2024, 2, 29)).whole == (date(2024, 2, 1), date(2024, 2, 29))
