@@ -27,7 +27,7 @@ from domain.shared.regions import Region, RegionLevel
 from projections.live import Snapshot
 from projections.scope import ReadScope, region_prefix
 from projections.supervision.closed_loop_figures import KINDS, OUTCOME_FIGURE, Tally
-from projections.supervision.closed_loop_rollup import ALL, NONE, RAISED_BY_KIND, month_number
+from projections.supervision.closed_loop_rollup import ALL, NONE, RAISED_BY_KIND, month_number, unit_start
 
 
 
@@ -83,16 +83,15 @@ def region_cells(snap: Snapshot, province: str, s: Split, kind: str | None, tall
     c = snap.tables["rm_cl_cells"]
     counts = ("in_time", "late", "unanswered", "ended")
     by_kind = [c.c[name] for name in RAISED_BY_KIND.values()]
-    statement = select(c.c.dim, c.c.member, c.c.month, c.c.raised, *by_kind, *[c.c[n] for n in counts], c.c.days,
+    statement = select(c.c.dim, c.c.member, c.c.unit, c.c.raised, *by_kind, *[c.c[n] for n in counts], c.c.days,
                        c.c.firsts, c.c.complied_firsts).where(
-        c.c.province_code == province, c.c.kind == (kind or ALL),
-        c.c.month.between(_month(s.whole[0]), _month(s.whole[1])))
+        c.c.province_code == province, c.c.kind == (kind or ALL), c.c.unit.in_(units(*s.whole)))
     start = month_number(s.date_from)
-    for dim, member, month, raised, *rest in snap.conn.execute(statement):
+    for dim, member, unit, raised, *rest in snap.conn.execute(statement):
         raised_by_kind, outcomes, (days, firsts, complied) = rest[:3], rest[3:7], rest[7:]
         # A reminder counts its enterprise iff its chain predecessor is before the period's first
-        # month (more months back than this row's month is after it), or it has none.
-        after = int(month[:4]) * 12 + int(month[5:7]) - 1 - start
+        # month (more months before this unit than the unit is after that month), or it has none.
+        after = unit_start(unit) - start
         notified, complied_count = _first_of_period(firsts, after), _first_of_period(complied, after)
         histogram = Counter({int(value): n for value, n in days.items()})
         for figures in (tally.of_child(member or None) if dim == "child" else tally.of_industry(member)):
@@ -136,13 +135,14 @@ def edge_reminders(snap: Snapshot, where: Any, s: Split, kind: str | None, tally
         func.count().filter(inside, complied, or_(comp_prev.is_(None), comp_prev < start)).label("complied"),
         *fixes,
     ).where(*where.of(r)).group_by(where.child(r), r.c.industry)
-    for row in snap.conn.execute(statement):
-        for figures in tally.of(row.child, row.industry):
-            figures["raised"] += row.raised
-            for k in KINDS:
-                figures["raised_by_kind"][k] += row._mapping[k]
-            figures["enterprises_notified"] += row.notified + row.notified_fix
-            figures["enterprises_complied_before_escalation"] += row.complied + row.complied_fix
+    for child, industry, raised, *rest in snap.conn.execute(statement):
+        by_kind, (notified, complied_count, notified_fix, complied_fix) = rest[:-4], rest[-4:]
+        for figures in tally.of(child, industry):
+            figures["raised"] += raised
+            for k, n in zip(KINDS, by_kind, strict=True):
+                figures["raised_by_kind"][k] += n
+            figures["enterprises_notified"] += notified + notified_fix
+            figures["enterprises_complied_before_escalation"] += complied_count + complied_fix
 
 
 # -- per supervisor -------------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def user_counts(snap: Snapshot, province: str, s: Split, person: Any) -> None:
     c = snap.tables["rm_cl_user_cells"]
     names = ("received", "in_time", "late", "by_others", "unanswered", "ended", "unasked")
     statement = (select(c.c.username, *[func.sum(c.c[n]) for n in names])
-                 .where(c.c.province_code == province, c.c.month.between(_month(s.whole[0]), _month(s.whole[1])))
+                 .where(c.c.province_code == province, c.c.unit.in_(units(*s.whole)))
                  .group_by(c.c.username))
     for username, *counts in snap.conn.execute(statement):
         figures = person(username)
@@ -169,7 +169,7 @@ def user_days(snap: Snapshot, province: str, s: Split, usernames: list[str] | No
     """The whole months' response-day histograms of these supervisors (None: all)."""
     assert s.whole is not None
     c = snap.tables["rm_cl_user_cells"]
-    conditions = [c.c.province_code == province, c.c.month.between(_month(s.whole[0]), _month(s.whole[1]))]
+    conditions = [c.c.province_code == province, c.c.unit.in_(units(*s.whole))]
     if usernames is not None:
         conditions.append(c.c.username.in_(usernames))
     found: dict[str, Counter] = {}
@@ -180,8 +180,18 @@ def user_days(snap: Snapshot, province: str, s: Split, usernames: list[str] | No
     return found
 
 
-def _month(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
+def units(first: date, last: date) -> list[str]:
+    """Whole months first..last as the fewest cells' units: whole quarters, and the months around them."""
+    found, month, end = [], month_number(first), month_number(last)
+    while month <= end:
+        year, index = divmod(month, 12)
+        if index % 3 == 0 and month + 2 <= end:
+            found.append(f"{year:04d}-Q{index // 3 + 1}")
+            month += 3
+        else:
+            found.append(f"{year:04d}-{index + 1:02d}")
+            month += 1
+    return found
 
 
 def _next_month(day: date) -> date:

@@ -137,7 +137,8 @@ class ClosedLoopReads:
         # Side by side only where a part reads many fact rows: on two cores, parts of ~10 ms each
         # cost more in connections and contention than they save.
         if cells is not None:
-            jobs = [part("cells", False), part(None, True)] if _long(cells.fact_days) else [part("cells", True)]
+            jobs = ([part("cells", False), part(None, True)] if cells.whole is not None or _long(cells.fact_days)
+                    else [part("cells", True)])
         elif region.level is RegionLevel.PROVINCE and _long(((q.date_from, q.date_to),)):
             jobs = [part("reminders", False, h) for h in _halves(region)] + [part("escalations", True)]
         else:

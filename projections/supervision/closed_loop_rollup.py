@@ -46,12 +46,20 @@ NONE = "n"  # a reminder with no predecessor in its chain
 Delta = dict[tuple[str, ...], dict[str, Any]]  # cell key parts -> field -> int | Counter
 
 
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def month_number(day: date) -> int:
     return day.year * 12 + day.month - 1
+
+
+def units_of(day: date) -> tuple[str, str]:
+    """The cells' time units a raising day counts in: its month ("2025-03") and quarter ("2025-Q1"),
+    so a year is read from 4 quarter cells instead of 12 month cells (closed_loop_fast.units)."""
+    return f"{day.year:04d}-{day.month:02d}", f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+def unit_start(unit: str) -> int:
+    """The month number of a unit's first month."""
+    year, rest = int(unit[:4]), unit[5:]
+    return year * 12 + ((int(rest[1:]) - 1) * 3 if rest.startswith("Q") else int(rest) - 1)
 
 
 def child_of(row: Mapping[str, Any]) -> str:
@@ -112,15 +120,16 @@ def chain_cells(chain: Mapping[str, Any] | None, sign: int, delta: Delta) -> Non
     links = chain_links(chain["members"])
     for m in chain["members"]:
         day = date.fromisoformat(m[0])
-        month, own = month_of(day), links[m[3]]
-        for kind, (first, complied) in _kinds(m[1], ("first_any", "comp_any"), ("first_kind", "comp_kind")):
-            for key in _region_cells(province, child, industry, kind, month):
-                _add(delta, key, "raised", sign)
-                if kind == ALL and m[1] in RAISED_BY_KIND:
-                    _add(delta, key, RAISED_BY_KIND[m[1]], sign)
-                _add_to(delta, key, "firsts", _back(day, own[POINTERS[first][0]]), sign)
-                if m[2]:
-                    _add_to(delta, key, "complied_firsts", _back(day, own[POINTERS[complied][0]]), sign)
+        own = links[m[3]]
+        for unit in units_of(day):
+            for kind, (first, complied) in _kinds(m[1], ("first_any", "comp_any"), ("first_kind", "comp_kind")):
+                for key in _region_cells(province, child, industry, kind, unit):
+                    _add(delta, key, "raised", sign)
+                    if kind == ALL and m[1] in RAISED_BY_KIND:
+                        _add(delta, key, RAISED_BY_KIND[m[1]], sign)
+                    _add_to(delta, key, "firsts", _back(unit, own[POINTERS[first][0]]), sign)
+                    if m[2]:
+                        _add_to(delta, key, "complied_firsts", _back(unit, own[POINTERS[complied][0]]), sign)
 
 
 def _kinds(kind: str, every: Any, own: Any) -> list[tuple[str, Any]]:
@@ -128,8 +137,9 @@ def _kinds(kind: str, every: Any, own: Any) -> list[tuple[str, Any]]:
     return [(ALL, every), (kind, own)] if kind != ALL else [(ALL, every)]
 
 
-def _back(day: date, prev: date | None) -> str:
-    return NONE if prev is None else str(month_number(day) - month_number(prev))
+def _back(unit: str, prev: date | None) -> str:
+    """How many months before the unit's first month the predecessor was raised (0: in the unit)."""
+    return NONE if prev is None else str(max(unit_start(unit) - month_number(prev), 0))
 
 
 # -- escalations and supervisors ------------------------------------------------------------------------
@@ -149,9 +159,9 @@ def escalation_outcome(row: Mapping[str, Any]) -> str | None:
 def escalation_cells(row: Mapping[str, Any] | None, sign: int, delta: Delta) -> None:
     if row is None or (outcome := escalation_outcome(row)) is None:
         return
-    province, child, month = row["province_code"] or "", child_of(row), month_of(row["raised_day"])
-    for key in [key for kind, _ in _kinds(row["kind"], None, None)
-                for key in _region_cells(province, child, row["industry"], kind, month)]:
+    province, child = row["province_code"] or "", child_of(row)
+    for key in [key for unit in units_of(row["raised_day"]) for kind, _ in _kinds(row["kind"], None, None)
+                for key in _region_cells(province, child, row["industry"], kind, unit)]:
         _add(delta, key, outcome, sign)
         if outcome in ("in_time", "late") and row["answered_days"] is not None:
             _add_to(delta, key, "days", str(row["answered_days"]), sign)
@@ -171,12 +181,13 @@ def recipient_outcome(row: Mapping[str, Any]) -> str | None:
 def recipient_cells(row: Mapping[str, Any] | None, sign: int, delta: Delta) -> None:
     if row is None or (outcome := recipient_outcome(row)) is None:
         return
-    key = (row["province_code"] or "", row["username"], month_of(row["raised_day"]))
-    _add(delta, key, outcome, sign)
-    if outcome != "unasked":
-        _add(delta, key, "received", sign)
-    if row["own_position"] is not None and row["own_days"] is not None:
-        _add_to(delta, key, "days", str(row["own_days"]), sign)
+    for unit in units_of(row["raised_day"]):
+        key = (row["province_code"] or "", row["username"], unit)
+        _add(delta, key, outcome, sign)
+        if outcome != "unasked":
+            _add(delta, key, "received", sign)
+        if row["own_position"] is not None and row["own_days"] is not None:
+            _add_to(delta, key, "days", str(row["own_days"]), sign)
 
 
 def open_day(row: Mapping[str, Any], *, recipient: bool = False) -> date | None:
@@ -189,14 +200,14 @@ def open_day(row: Mapping[str, Any], *, recipient: bool = False) -> date | None:
 
 
 def new_cell(parts: tuple[str, ...]) -> dict[str, Any]:
-    dim, province, member, kind, month = parts
-    return {"cell_key": text_key(parts), "dim": dim, "province_code": province, "member": member, "kind": kind, "month": month,
+    dim, province, member, kind, unit = parts
+    return {"cell_key": text_key(parts), "dim": dim, "province_code": province, "member": member, "kind": kind, "unit": unit,
             **dict.fromkeys(COUNTS, 0), "days": {}, "firsts": {}, "complied_firsts": {}}
 
 
 def new_user_cell(parts: tuple[str, ...]) -> dict[str, Any]:
-    province, username, month = parts
-    return {"user_cell_key": text_key(parts), "province_code": province, "username": username, "month": month,
+    province, username, unit = parts
+    return {"user_cell_key": text_key(parts), "province_code": province, "username": username, "unit": unit,
             **dict.fromkeys(USER_COUNTS, 0), "days": {}}
 
 
@@ -220,8 +231,8 @@ def apply_delta(cells: dict[str, dict[str, Any]], delta: Delta, make: Any) -> li
     return changed
 
 
-def _region_cells(province: str, child: str, industry: str, kind: str, month: str) -> tuple[tuple[str, ...], ...]:
-    return ("child", province, child, kind, month), ("industry", province, industry, kind, month)
+def _region_cells(province: str, child: str, industry: str, kind: str, unit: str) -> tuple[tuple[str, ...], ...]:
+    return ("child", province, child, kind, unit), ("industry", province, industry, kind, unit)
 
 
 def _add(delta: Delta, key: tuple[str, ...], field: str, n: int) -> None:

@@ -159,7 +159,7 @@ def _histograms(*names: str) -> list[Column]:
     return [Column(name, JSON, nullable=False) for name in names]
 
 
-# Per (child region | industry, kind, month of raising) of a province, at the read model's position;
+# Per (child region | industry, kind, month or quarter of raising) of a province, at the read model's position;
 # kind "" is all kinds (with the raised count of each kind: raised_0.. in the order of KINDS).
 closed_loop_cells = Table(
     "rm_cl_cells",
@@ -169,25 +169,25 @@ closed_loop_cells = Table(
     Column("province_code", String(6), nullable=False),
     Column("member", String(40), nullable=False),
     Column("kind", String(32), nullable=False),
-    Column("month", String(7), nullable=False),
+    Column("unit", String(7), nullable=False),  # a month "2025-03" or a quarter "2025-Q1" of raising
     *[Column(name, Integer, nullable=False) for name in
       ("raised", "raised_0", "raised_1", "raised_2", "in_time", "late", "unanswered", "ended")],
     *_histograms("days", "firsts", "complied_firsts"),
-    Index("ix_rm_cl_cells_month", "province_code", "month"),
+    Index("ix_rm_cl_cells_unit", "province_code", "unit"),
 )
 
-# Per (supervisor, month of raising) of a province, at the read model's position.
+# Per (supervisor, month or quarter of raising) of a province, at the read model's position.
 closed_loop_user_cells = Table(
     "rm_cl_user_cells",
     metadata,
     Column("user_cell_key", Text, primary_key=True),
     Column("province_code", String(6), nullable=False),
     Column("username", String(80), nullable=False),
-    Column("month", String(7), nullable=False),
+    Column("unit", String(7), nullable=False),
     *[Column(name, Integer, nullable=False)
       for name in ("received", "in_time", "late", "by_others", "unanswered", "ended", "unasked")],
     *_histograms("days"),
-    Index("ix_rm_cl_user_cells_month", "province_code", "month"),
+    Index("ix_rm_cl_user_cells_unit", "province_code", "unit"),
 )
 
 TABLES = (closed_loop_reminders, closed_loop_escalations, closed_loop_recipients, closed_loop_plan,

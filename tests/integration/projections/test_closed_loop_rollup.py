@@ -23,7 +23,7 @@ from projections.live import LiveTables
 from projections.runner import ProjectionRunner
 from projections.scope import ReadScope
 from projections.supervision import closed_loop_fast as fast
-from projections.supervision.closed_loop_fast import split
+from projections.supervision.closed_loop_fast import split, units
 from projections.tracking import read_rows
 from projections.supervision.closed_loop_queries import ClosedLoopQuery, ClosedLoopReads
 
@@ -182,3 +182,10 @@ def test_a_period_is_split_into_whole_months_and_its_ends() -> None:
     short = split(date(2025, 12, 5), date(2026, 1, 20))  # no whole month: every day is an edge day
     assert short.whole is None and short.edges == ((date(2025, 12, 5), date(2026, 1, 20)),) and short.head_month is None
     assert split(date(2024, 2, 1), date(2024, 2, 29)).whole == (date(2024, 2, 1), date(2024, 2, 29))
+
+
+def test_whole_months_are_read_as_quarters_and_months() -> None:
+    assert units(date(2025, 1, 1), date(2025, 12, 31)) == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    assert units(date(2025, 2, 1), date(2025, 11, 30)) == ["2025-02", "2025-03", "2025-Q2", "2025-Q3", "2025-10",
+                                                          "2025-11"]
+    assert units(date(2025, 12, 1), date(2026, 1, 31)) == ["2025-12", "2026-01"]
