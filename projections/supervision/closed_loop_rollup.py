@@ -1,23 +1,27 @@
-"""Monthly roll-ups of the closed-loop facts at the read model's own position, so a province's
-report over whole months adds up about a thousand cells instead of aggregating a year of rows.
+"""Roll-ups of the closed-loop facts at the read model's own position, so a province's report
+over whole months adds up a few hundred cells instead of aggregating a year of fact rows.
 
 Why this shape: at the province the report groups by city x industry, and a year holds ~150,000
 reminders, ~70,000 escalations and ~130,000 supervisor rows; any roll-up keyed by that cross
 product and a day or month is nearly as large as the facts. The report's outputs are margins
 (per child region, per industry, totals), so the cells are margins too: per (child | industry,
-kind, month) and per (supervisor, month). Everything in a cell is additive:
+kind or all kinds, unit) and per (supervisor, unit), where a unit is a month or a quarter of
+raising (every contribution goes to both; a period reads whole quarters and the months around
+them). Everything in a cell is additive:
 
-- raised reminders, and decided escalation outcomes (in time / late / unanswered / ended) with a
-  histogram of response days. An escalation still open (no answer, not climbed, not ended) is in
-  no cell: whether it is pending or unanswered depends on the day the report is judged on, so the
-  report reads those few rows themselves (`open_day`, an index of only the open rows).
+- raised reminders (in the all-kinds cells also per kind), and decided escalation outcomes (in
+  time / late / unanswered / ended) with a histogram of response days. An escalation still open
+  (no answer, not climbed, not ended) is in no cell: whether it is pending or unanswered depends
+  on the day the report is judged on, so the report reads those few rows themselves (`open_day`,
+  an index of only the open rows).
 - distinct enterprises, made additive by chains: the reminders of one enterprise in one child
   region and industry, in raising-day order (a chain per family: all kinds, the reminder's own
-  kind; and the same two among reminders that complied before escalation). An enterprise counts in
-  [from, to] iff exactly one of its reminders there has its chain predecessor before `from` (or
-  none). A cell keeps, per family, how many of its reminders have their predecessor k months back
-  ("n": none); over whole months that count is exact, and the report corrects a period that starts
-  mid-month from the fact rows, which carry each reminder's predecessor and successor day.
+  kind; and the same two among reminders that complied before escalation). An enterprise counts
+  in [from, to] iff exactly one of its reminders there has its chain predecessor before `from` (or
+  none). A cell keeps, per family, how many of its reminders have their predecessor k months
+  before the unit's first month ("n": none; 0: within the unit); over whole months that count is
+  exact, and the report corrects a period that starts mid-month from the fact rows, which carry
+  each reminder's predecessor and successor day.
 
 Cells describe the current position only: a report as of an earlier position reads the facts
 (projections/supervision/closed_loop_queries.py). Each batch subtracts what the rows it changes
