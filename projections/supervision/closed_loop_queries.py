@@ -43,6 +43,7 @@ from projections.scope import ReadScope
 from projections.supervision import closed_loop_fast as fast
 
 READS = ("closed_loop",)
+CELL_PARTS = ("cells", "cells_reminders", "cells_escalations")  # parts of a report read from the cells
 SUPERVISOR_FIGURE = {"in_time": "answered_in_time", "late": "answered_late", "by_others": "answered_by_others",
                      "ended": "ended_before_deadline", "volunteered": "answered_unasked"}
 MAX_PAGE = 500
@@ -106,27 +107,30 @@ class ClosedLoopReads:
 
         def part(figures: str | None, page: bool,
                  half: tuple[bool, tuple[str, ...]] | None = None) -> Callable[[Snapshot], dict[str, Any]]:
-            """figures: "cells" (falling back to the facts if the read model moved on), or of the
-            fact rows "reminders" (in `half` of the children), "escalations" or "facts" (both), or
-            None; page: the plan figures and the page of enterprises too."""
+            """figures: "cells" (falling back to the facts if the read model moved on; or only its
+            "cells_reminders" / "cells_escalations"), or of the fact rows "reminders" (in `half` of
+            the children), "escalations" or "facts" (both), or None; page: the plan figures and the
+            page of enterprises too."""
             def query(snap: Snapshot) -> dict[str, Any]:
                 at = _Pin(snap, q, now)
-                from_cells = figures == "cells" and cells is not None and fast.current(snap, at.position)
+                from_cells = figures in CELL_PARTS and cells is not None and fast.current(snap, at.position)
                 _tune(snap, region, cells.fact_days if cells is not None and from_cells else None, q)
                 where = _Where(snap, q, region, scope, at, half)
                 tally = Tally()
                 result: dict[str, Any] = {"tally": tally}
                 if cells is not None and from_cells:
-                    if cells.edges:
+                    if cells.edges and figures != "cells_escalations":
                         fast.edge_reminders(snap, where.narrowed(cells.fact_days), cells, q.kind, tally)
+                    if cells.edges and figures != "cells_reminders":
                         self._escalation_figures(snap, where.narrowed(cells.edges), tally)
-                    if cells.whole is not None:
+                    if cells.whole is not None and figures != "cells_escalations":
                         fast.region_cells(snap, region.code, cells, q.kind, tally)
+                    if cells.whole is not None and figures != "cells_reminders":
                         self._escalation_figures(snap, where.narrowed((cells.whole,), open_only=True), tally)
                 else:
-                    if figures in ("reminders", "facts", "cells"):
+                    if figures in ("reminders", "facts", "cells", "cells_reminders"):
                         self._reminder_figures(snap, where, tally)
-                    if figures in ("escalations", "facts", "cells"):
+                    if figures in ("escalations", "facts", "cells", "cells_escalations"):
                         self._escalation_figures(snap, where, tally)
                 if page:
                     self._plan_figures(snap, where, tally)
@@ -136,9 +140,10 @@ class ClosedLoopReads:
 
         # Side by side only where a part reads many fact rows: on two cores, parts of ~10 ms each
         # cost more in connections and contention than they save.
-        if cells is not None:
-            jobs = ([part("cells", False), part(None, True)] if cells.whole is not None or _long(cells.fact_days)
-                    else [part("cells", True)])
+        if cells is not None and _long(cells.fact_days):
+            jobs = [part("cells_reminders", False), part("cells_escalations", False), part(None, True)]
+        elif cells is not None:
+            jobs = [part("cells", False), part(None, True)] if cells.whole is not None else [part("cells", True)]
         elif region.level is RegionLevel.PROVINCE and _long(((q.date_from, q.date_to),)):
             jobs = [part("reminders", False, h) for h in _halves(region)] + [part("escalations", True)]
         else:

@@ -103,6 +103,8 @@ PERIODS = [
     (date(2025, 11, 20), date(2026, 3, 5)), (date(2026, 1, 31), date(2026, 3, 1)),
     (date(2025, 12, 5), date(2026, 1, 31)), (date(2025, 12, 31), date(2025, 12, 31)),
     (date(2025, 10, 1), date(2026, 12, 31)),
+    (date(2025, 11, 10), date(2026, 3, 20)),  # 50 days of fact rows at the ends: read in parallel parts
+    (date(2025, 12, 5), date(2026, 1, 30)),  # no whole month, 57 days of fact rows
 ]
 
 
