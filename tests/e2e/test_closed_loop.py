@@ -240,3 +240,29 @@ def test_percentiles_interpolate_like_postgresql() -> None:
     assert percentile({1: 1, 2: 1, 3: 1, 10: 1}, 0.5) == 2.5
     assert percentile({0: 9, 10: 1}, 0.9) == 1.0
     assert date(2026, 12, 14) > date(2026, 12, 13)
+
+
+def test_sub_lists_read_ahead_or_not_answer_the_same(story: dict[str, Any]) -> None:
+    """bySupervisor and inaction are read beside the report when the query shows their size; aliases
+    of different sizes and fragments that hide it get the same answers."""
+    client = story["client"]
+    headers = login(client, story["admin"])
+    query = """
+    query { closedLoop(regionCode: "410000", from: "2026-12-01", to: "2026-12-31") {
+      one: bySupervisor(first: 1) { username unanswered responseDaysMedian }
+      three: bySupervisor(first: 3) { username unanswered responseDaysMedian }
+      inaction(first: 1) { edges { cursor node { creditCode } } }
+      ... on ClosedLoop { later: inaction(first: 2) { edges { node { creditCode } } } }
+    } }"""
+    hidden = """
+    query { closedLoop(regionCode: "410000", from: "2026-12-01", to: "2026-12-31") {
+      ... on ClosedLoop { three: bySupervisor(first: 3) { username unanswered responseDaysMedian }
+                          inaction(first: 1) { edges { cursor node { creditCode } } } }
+    } }"""
+    ahead = client.post("/graphql", json={"query": query}, headers=headers).json()
+    behind = client.post("/graphql", json={"query": hidden}, headers=headers).json()
+    assert not ahead.get("errors") and not behind.get("errors"), (ahead, behind)
+    a, b = ahead["data"]["closedLoop"], behind["data"]["closedLoop"]
+    assert len(a["three"]) == 3 and a["one"] == a["three"][:1] and a["three"] == b["three"]
+    assert a["inaction"] == b["inaction"] and len(a["later"]["edges"]) == 2
+    assert a["later"]["edges"][0]["node"] == a["inaction"]["edges"][0]["node"]

@@ -216,6 +216,8 @@ class ClosedLoop:
         context = info.context
         size = page_size(first)
         prefetched = self.supervisors is not None and size <= self.supervisors_first
+        if self.supervisors is not None and not prefetched:
+            self.supervisors.cancel()  # read ahead for fewer than asked (a fragment hid the size)
         found = await (self.supervisors if prefetched else
                        read(context.read.closed_loop.by_supervisor, self.query, context.now, context.scope, size))
         return [from_row(SupervisorFigures, item) for item in found["items"][:size]]
@@ -231,6 +233,8 @@ class ClosedLoop:
         if self.inaction_page is not None and key is None and self.inaction_page[0] == size:
             page = await self.inaction_page[1]
         else:
+            if self.inaction_page is not None:
+                self.inaction_page[1].cancel()
             page = await read(context.read.closed_loop.inaction, self.query, context.now, context.scope, size,
                               int(key) if key is not None else None)
         loaded = _Reminders([row["reminder_id"] for row in page["items"]])
