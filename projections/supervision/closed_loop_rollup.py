@@ -226,8 +226,9 @@ def apply_delta(cells: dict[str, dict[str, Any]], delta: Delta, make: Any) -> li
         cells[key] = cell
         for name, value in fields.items():
             if isinstance(value, Counter):
-                histogram = Counter(cell[name] or {})
-                histogram.update(value)
+                histogram = dict(cell[name] or {})
+                for bucket, n in value.items():
+                    histogram[bucket] = histogram.get(bucket, 0) + n
                 cell[name] = {k: n for k, n in sorted(histogram.items()) if n}
             else:
                 cell[name] += value
@@ -240,10 +241,17 @@ def _region_cells(province: str, child: str, industry: str, kind: str, unit: str
 
 
 def _add(delta: Delta, key: tuple[str, ...], field: str, n: int) -> None:
-    fields = delta.setdefault(key, {})
+    fields = delta.get(key)
+    if fields is None:
+        fields = delta[key] = {}
     fields[field] = fields.get(field, 0) + n
 
 
 def _add_to(delta: Delta, key: tuple[str, ...], field: str, bucket: str, n: int) -> None:
-    fields = delta.setdefault(key, {})
-    fields.setdefault(field, Counter())[bucket] += n
+    fields = delta.get(key)
+    if fields is None:
+        fields = delta[key] = {}
+    histogram = fields.get(field)
+    if histogram is None:
+        histogram = fields[field] = Counter()
+    histogram[bucket] += n
