@@ -90,6 +90,17 @@ def test_rebuilt_reports_are_identical_and_a_changed_row_is_drift(province: str)
     assert code == 1 and "DRIFTED" in out, out
     assert "by_industry[tobacco].totals.enterprises: live 1, rebuilt None" in out
 
+    # A changed cell (what the province's report reads for whole quarters and months) is drift too.
+    cells = live_table(province, "closed_loop", "rm_cl_cells")
+    chosen = (f"cell_key = (SELECT MIN(cell_key) FROM {cells} WHERE dim = 'child' AND kind = '' "
+              f"AND unit LIKE '%Q%' AND raised > 0)")
+    assert run_sql(province, f"UPDATE {cells} SET raised = raised + 7 WHERE {chosen}") == 1
+    code, out = ledger("audit", "rebuild-report", "closed-loop", "--region", "410000", "--from", FROM, "--to", TO,
+                       "--json")
+    assert code == 1, out
+    assert any(d["field"] == "totals.raised" for d in json.loads(out)["differences"])
+    assert run_sql(province, f"UPDATE {cells} SET raised = raised - 7 WHERE {chosen}") == 1
+
     reminders = live_table(province, "closed_loop", "rm_cl_reminders")
     assert run_sql(province, f"UPDATE {reminders} SET kind = CASE WHEN kind = 'rectification_overdue' THEN "
                              f"'risk_identification' ELSE 'rectification_overdue' END WHERE reminder_id = "
