@@ -51,8 +51,8 @@ class Split:
 
 def split(date_from: date, date_to: date) -> Split:
     start = date_from if date_from.day == 1 else _next_month(date_from)
-    end = date_to if date_to.day == monthrange(date_to.year, date_to.month)[1] else date_to.replace(day=1) - timedelta(1)
-    if start > end:  # no whole month: all days are edge days
+    end = date_to if date_to.day == monthrange(date_to.year, date_to.month)[1] else _month_before(date_to)
+    if start is None or end is None or start > end:  # no whole month: all days are edge days
         return Split(date_from, None, ((date_from, date_to),), None)
     edges = []
     if date_from < start:
@@ -85,7 +85,7 @@ def region_cells(snap: Snapshot, province: str, s: Split, kind: str | None, tall
     by_kind = [c.c[name] for name in RAISED_BY_KIND.values()]
     statement = select(c.c.dim, c.c.member, c.c.unit, c.c.raised, *by_kind, *[c.c[n] for n in counts], c.c.days,
                        c.c.firsts, c.c.complied_firsts).where(
-        c.c.province_code == province, c.c.kind == (kind or ALL), c.c.unit.in_(units(*s.whole)))
+        c.c.province_code == province, c.c.kind == (kind or ALL), in_units(c.c.unit, *s.whole))
     start = month_number(s.date_from)
     for dim, member, unit, raised, *rest in snap.conn.execute(statement):
         raised_by_kind, outcomes, (days, firsts, complied) = rest[:3], rest[3:7], rest[7:]
@@ -157,7 +157,7 @@ def user_counts(snap: Snapshot, province: str, s: Split, person: Any) -> None:
     c = snap.tables["rm_cl_user_cells"]
     names = ("received", "in_time", "late", "by_others", "unanswered", "ended", "unasked")
     statement = (select(c.c.username, *[func.sum(c.c[n]) for n in names])
-                 .where(c.c.province_code == province, c.c.unit.in_(units(*s.whole)))
+                 .where(c.c.province_code == province, in_units(c.c.unit, *s.whole))
                  .group_by(c.c.username))
     for username, *counts in snap.conn.execute(statement):
         figures = person(username)
@@ -169,7 +169,7 @@ def user_days(snap: Snapshot, province: str, s: Split, usernames: list[str] | No
     """The whole months' response-day histograms of these supervisors (None: all)."""
     assert s.whole is not None
     c = snap.tables["rm_cl_user_cells"]
-    conditions = [c.c.province_code == province, c.c.unit.in_(units(*s.whole))]
+    conditions = [c.c.province_code == province, in_units(c.c.unit, *s.whole)]
     if usernames is not None:
         conditions.append(c.c.username.in_(usernames))
     found: dict[str, Counter] = {}
@@ -180,19 +180,43 @@ def user_days(snap: Snapshot, province: str, s: Split, usernames: list[str] | No
     return found
 
 
-def units(first: date, last: date) -> list[str]:
-    """Whole months first..last as the fewest cells' units: whole quarters, and the months around them."""
-    found, month, end = [], month_number(first), month_number(last)
-    while month <= end:
-        year, index = divmod(month, 12)
-        if index % 3 == 0 and month + 2 <= end:
-            found.append(f"{year:04d}-Q{index // 3 + 1}")
-            month += 3
-        else:
-            found.append(f"{year:04d}-{index + 1:02d}")
-            month += 1
+def units(first: date, last: date) -> list[tuple[str, str, bool]]:
+    """Whole months first..last as the fewest cells' units: ranges (lowest, highest, quarters?) of
+    the months before the first whole quarter, the whole quarters, and the months after them.
+    Ranges, not lists: a period of centuries is three conditions, not thousands of values."""
+    month, end = month_number(first), month_number(last)
+    quarter_from = month + (-month) % 3  # the first month of the first quarter starting at or after `first`
+    quarter_to = end - (end + 1) % 3  # the last month of the last quarter ending at or before `last`
+    if quarter_to - quarter_from < 2:
+        return [(_unit(month), _unit(end), False)]
+    found = []
+    if month < quarter_from:
+        found.append((_unit(month), _unit(quarter_from - 1), False))
+    found.append((_unit(quarter_from, quarter=True), _unit(quarter_to, quarter=True), True))
+    if quarter_to < end:
+        found.append((_unit(quarter_to + 1), _unit(end), False))
     return found
 
 
-def _next_month(day: date) -> date:
+def in_units(unit: Any, first: date, last: date) -> Any:
+    """The condition on a cells' `unit` column for whole months first..last (see `units`)."""
+    quarter = func.substr(unit, 6, 1) == "Q"
+    return or_(*[and_(unit.between(low, high), quarter if quarters else ~quarter)
+                 for low, high, quarters in units(first, last)])
+
+
+def _unit(month: int, *, quarter: bool = False) -> str:
+    year, index = divmod(month, 12)
+    return f"{year:04d}-Q{index // 3 + 1}" if quarter else f"{year:04d}-{index + 1:02d}"
+
+
+def _next_month(day: date) -> date | None:
+    """The first day of the next month (None past the calendar's end)."""
+    if (day.year, day.month) == (date.max.year, 12):
+        return None
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _month_before(day: date) -> date | None:
+    """The last day of the month before (None before the calendar's start)."""
+    return None if (day.year, day.month) == (date.min.year, 1) else day.replace(day=1) - timedelta(1)

@@ -105,6 +105,7 @@ PERIODS = [
     (date(2025, 10, 1), date(2026, 12, 31)),
     (date(2025, 11, 10), date(2026, 3, 20)),  # 50 days of fact rows at the ends: read in parallel parts
     (date(2025, 12, 5), date(2026, 1, 30)),  # no whole month, 57 days of fact rows
+    (date(1, 1, 1), date(9999, 12, 31)),  # the calendar's ends
 ]
 
 
@@ -184,10 +185,15 @@ def test_a_period_is_split_into_whole_months_and_its_ends() -> None:
     short = split(date(2025, 12, 5), date(2026, 1, 20))  # no whole month: every day is an edge day
     assert short.whole is None and short.edges == ((date(2025, 12, 5), date(2026, 1, 20)),) and short.head_month is None
     assert split(date(2024, 2, 1), date(2024, 2, 29)).whole == (date(2024, 2, 1), date(2024, 2, 29))
+    assert split(date(9999, 12, 5), date(9999, 12, 31)).whole is None  # the calendar's ends
+    assert split(date(1, 1, 1), date(1, 1, 20)).whole is None
+    assert split(date(1, 1, 1), date(9999, 12, 31)).whole == (date(1, 1, 1), date(9999, 12, 31))
 
 
 def test_whole_months_are_read_as_quarters_and_months() -> None:
-    assert units(date(2025, 1, 1), date(2025, 12, 31)) == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
-    assert units(date(2025, 2, 1), date(2025, 11, 30)) == ["2025-02", "2025-03", "2025-Q2", "2025-Q3", "2025-10",
-                                                          "2025-11"]
-    assert units(date(2025, 12, 1), date(2026, 1, 31)) == ["2025-12", "2026-01"]
+    assert units(date(2025, 1, 1), date(2025, 12, 31)) == [("2025-Q1", "2025-Q4", True)]
+    assert units(date(2025, 2, 1), date(2025, 11, 30)) == [("2025-02", "2025-03", False), ("2025-Q2", "2025-Q3", True),
+                                                          ("2025-10", "2025-11", False)]
+    assert units(date(2025, 12, 1), date(2026, 1, 31)) == [("2025-12", "2026-01", False)]
+    assert units(date(2025, 11, 1), date(2026, 3, 31)) == [("2025-11", "2025-12", False), ("2026-Q1", "2026-Q1", True)]
+    assert units(date(1, 1, 1), date(9999, 12, 31)) == [("0001-Q1", "9999-Q4", True)]
