@@ -37,6 +37,9 @@ class Projection(Protocol):
     # Optional: `unread_fields: frozenset[str]`, event attributes `apply` never reads (e.g. the
     # envelope: "meta", "timestamp", "originator_topic"). When no projection of a catch-up reads
     # one, it is not decoded and the events lack it (projections/decoding.py).
+    # Optional: `readable_from: int`, the oldest version whose tables this code can query (a
+    # version that changed the tables' shape): older live tables answer "not ready" while the
+    # rebuild runs, instead of failing on a missing column (projections/live.py).
 
     def apply(self, store: Store, tables: Mapping[str, Table], events: Sequence[Positioned]) -> None:
         """Apply events (in log order) to `tables` (template name -> this generation's table)."""

@@ -71,10 +71,22 @@ class LiveTables:
                 missing = [n for n in names if n not in rows]
                 if missing:
                     raise ReadModelNotReady(f"read model(s) {', '.join(missing)} not built yet")
+                for name in names:
+                    _check_readable(self.projections[name], rows[name].version)
                 tables: dict[str, Table] = {}
                 for name in names:
                     tables |= generation_tables(self.projections[name].tables, rows[name].generation)
                 return query(Snapshot(conn, tables, {n: rows[n].position for n in names}))
+
+
+def _check_readable(projection: Projection, version: int) -> None:
+    """A projection whose tables changed shape says since which version its live tables can be read
+    (`readable_from`): a generation written by an older version is served while its rebuild runs
+    only if this code can read it; otherwise the caller gets a short wait (503), not a SQL error."""
+    oldest = getattr(projection, "readable_from", 0)
+    if version < oldest:
+        raise ReadModelNotReady(f"read model {projection.name} is being rebuilt for version {projection.version} "
+                                f"(its live tables, of version {version}, have another shape); retry shortly")
 
 
 def _missing_table(error: DBAPIError) -> bool:

@@ -305,6 +305,7 @@ class ClosedLoopFold:
 class ClosedLoopProjection:
     name = "closed_loop"
     version = 2  # 2: monthly roll-ups and chains (closed_loop_rollup.py)
+    readable_from = 2  # version 1's tables lack the cells and links (projections/live.py)
     tables = t.TABLES
     topics = tuple(get_topic(cls) for cls in (*REMINDER_EVENTS, *PLAN_EVENTS))
     unread_fields = ENVELOPE

@@ -19,7 +19,7 @@ from domain.enforcement.aggregate import EnforcementPlanEntry
 from domain.ledger import Ledger
 from domain.reminders.aggregate import Reminder
 from domain.shared.meta import Meta
-from projections.live import LiveTables
+from projections.live import LiveTables, ReadModelNotReady
 from projections.runner import ProjectionRunner
 from projections.scope import ReadScope
 from projections.supervision import closed_loop_fast as fast
@@ -197,3 +197,13 @@ def test_whole_months_are_read_as_quarters_and_months() -> None:
     assert units(date(2025, 12, 1), date(2026, 1, 31)) == [("2025-12", "2026-01", False)]
     assert units(date(2025, 11, 1), date(2026, 3, 31)) == [("2025-11", "2025-12", False), ("2026-Q1", "2026-Q1", True)]
     assert units(date(1, 1, 1), date(9999, 12, 31)) == [("0001-Q1", "9999-Q4", True)]
+
+
+def test_tables_of_the_version_before_the_cells_answer_not_ready(runner: ProjectionRunner) -> None:
+    """During the rebuild a deployment of version 2 starts, version 1's tables (no cells, no
+    links) are not queried: a short wait (503 at the doors), not a SQL error."""
+    with runner.engine.begin() as conn:
+        conn.execute(text("UPDATE projection_tracking SET version = 1 WHERE name = 'closed_loop'"))
+    reads = ClosedLoopReads(LiveTables(runner.engine))
+    with pytest.raises(ReadModelNotReady, match="closed_loop is being rebuilt"):
+        reads.report(ClosedLoopQuery("410000", date(2025, 12, 1), date(2025, 12, 31)), NOW)
