@@ -309,12 +309,7 @@ class SealStore:
                     break
             stream.keep(d, at, end, left)
         stream.finish()
-        if k < len(counts):
-            yield h, hashed
-            for _ in counts[k + 1:]:
-                yield h, 0
-        elif hashed:
-            yield h, hashed
+        yield from _chain_tail(h, hashed, k, counts)
 
     def events_of(self, aggregate_ids: list[str], upto: int) -> list[Any]:
         """The stored rows of these aggregates up to `upto`, in position order."""
@@ -526,6 +521,12 @@ def _chain_records(records: Iterator[Any], start: bytes, counts: list[int]) -> I
             yield h, hashed
             k, hashed = k + 1, 0
             want = counts[k] if k < len(counts) else -1
+    yield from _chain_tail(h, hashed, k, counts)
+
+
+def _chain_tail(h: bytes, hashed: int, k: int, counts: list[int]) -> Iterator[tuple[bytes, int]]:
+    """After the last record: the segment in progress, then empty segments for the counts left
+    (the records ran out early), or the records past the last count."""
     if k < len(counts):
         yield h, hashed
         for _ in counts[k + 1:]:
