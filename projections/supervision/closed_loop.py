@@ -361,17 +361,19 @@ class ClosedLoopProjection:
             chain = chains.get(key)
             if chain is None:
                 old = stored.get(key)
-                rollup.chain_cells(old, -1, cells)
                 members = [list(m) for m in (old["members"] if old else [])]
-                links_before |= rollup.chain_links(members)
+                before = rollup.chain_links(members)
+                rollup.chain_cells(old, -1, cells, before)
+                links_before |= before
                 chain = chains[key] = {"chain_key": key, "province_code": row["province_code"] or "",
                                        "child": rollup.child_of(row), "industry": row["industry"], "members": members}
             chain["members"] = [m for m in chain["members"] if m[3] != row["reminder_id"]] + [rollup.member_of(row)]
         links: dict[str, dict[str, Any]] = {}
         for chain in chains.values():
             chain["members"].sort(key=lambda m: (m[0], m[3]))
-            rollup.chain_cells(chain, 1, cells)
-            links |= rollup.chain_links(chain["members"])
+            after = rollup.chain_links(chain["members"])
+            rollup.chain_cells(chain, 1, cells, after)
+            links |= after
         moved = {rid for rid, after in links.items() if links_before.get(rid) != after}
         fold.reminders |= store.fetch(r_t, "reminder_id", moved - set(fold.reminders))
         fold.changed["r"] |= moved & set(fold.reminders)

@@ -26,7 +26,7 @@ from sqlalchemy import and_, func, literal, or_, select
 from domain.shared.regions import Region, RegionLevel
 from projections.live import Snapshot
 from projections.scope import ReadScope, region_prefix
-from projections.supervision.closed_loop_figures import KINDS, OUTCOME_FIGURE, Tally
+from projections.supervision.closed_loop_figures import KINDS, OUTCOME_FIGURE, SUPERVISOR_FIGURE, Tally
 from projections.supervision.closed_loop_rollup import ALL, NONE, RAISED_BY_KIND, month_number, unit_start
 
 
@@ -147,10 +147,6 @@ def edge_reminders(snap: Snapshot, where: Any, s: Split, kind: str | None, tally
 
 # -- per supervisor -------------------------------------------------------------------------------------
 
-USER_FIGURE = {"in_time": "answered_in_time", "late": "answered_late", "by_others": "answered_by_others",
-               "ended": "ended_before_deadline", "unasked": "answered_unasked"}
-
-
 def user_counts(snap: Snapshot, province: str, s: Split, person: Any) -> None:
     """Add the whole months' per-supervisor counts to `person(username)`'s figures (one row each)."""
     assert s.whole is not None
@@ -162,7 +158,7 @@ def user_counts(snap: Snapshot, province: str, s: Split, person: Any) -> None:
     for username, *counts in snap.conn.execute(statement):
         figures = person(username)
         for name, n in zip(names, counts, strict=True):
-            figures[USER_FIGURE.get(name, name)] += int(n)
+            figures[SUPERVISOR_FIGURE.get(name, name)] += int(n)
 
 
 def user_days(snap: Snapshot, province: str, s: Split, usernames: list[str] | None) -> dict[str, Counter]:

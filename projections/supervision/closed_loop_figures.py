@@ -11,6 +11,8 @@ from typing import Any
 KINDS = ("risk_identification", "hazard_investigation", "rectification_overdue")
 OUTCOMES = ("in_time", "late", "unanswered", "pending", "ended")
 OUTCOME_FIGURE = {"in_time": "answered_in_time", "late": "answered_late", "ended": "ended_before_deadline"}
+# A supervisor's own outcome (of the fact rows' CASE and of the cells' columns) -> their figure.
+SUPERVISOR_FIGURE = OUTCOME_FIGURE | {"by_others": "answered_by_others", "unasked": "answered_unasked"}
 
 
 def empty_figures() -> dict[str, Any]:

@@ -37,15 +37,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from domain.reminders.days import china_day
 from domain.shared.regions import Region, RegionLevel, henan_regions
 from projections.live import LiveTables, Snapshot
-from projections.supervision.closed_loop_figures import (KINDS, Tally, count_outcome, empty_figures, finish,
+from projections.supervision.closed_loop_figures import (KINDS, SUPERVISOR_FIGURE, Tally, count_outcome, empty_figures, finish,
                                                          percentile)
 from projections.scope import ReadScope
 from projections.supervision import closed_loop_fast as fast
 
 READS = ("closed_loop",)
 CELL_PARTS = ("cells", "cells_reminders", "cells_escalations")  # parts of a report read from the cells
-SUPERVISOR_FIGURE = {"in_time": "answered_in_time", "late": "answered_late", "by_others": "answered_by_others",
-                     "ended": "ended_before_deadline", "volunteered": "answered_unasked"}
 MAX_PAGE = 500
 EPOCH = date(2000, 1, 1)
 
@@ -308,7 +306,7 @@ class ClosedLoopReads:
     @staticmethod
     def _supervisor_rows(snap: Snapshot, where: _Where, person: Callable[[str], dict[str, Any]]) -> None:
         u, at = where.t["rm_cl_recipients"], where.at
-        outcome = case((u.c.notified == 0, "volunteered"), else_=at.outcome(u, own=True)).label("outcome")
+        outcome = case((u.c.notified == 0, "unasked"), else_=at.outcome(u, own=True)).label("outcome")
         days = case((u.c.own_position <= at.position, u.c.own_days)).label("days")
         for username, found, response_days, n in snap.conn.execute(
                 select(u.c.username, outcome, days, func.count().label("n"))
@@ -317,7 +315,7 @@ class ClosedLoopReads:
                 .group_by(u.c.username, outcome, days)):
             figures = person(username)
             figures[SUPERVISOR_FIGURE.get(found, found)] += n
-            if found != "volunteered":
+            if found != "unasked":
                 figures["received"] += n
             if response_days is not None:
                 figures["_days"][response_days] += n

@@ -115,13 +115,14 @@ def chain_links(members: Iterable[list[Any]]) -> dict[str, dict[str, date | None
     return links
 
 
-def chain_cells(chain: Mapping[str, Any] | None, sign: int, delta: Delta) -> None:
+def chain_cells(chain: Mapping[str, Any] | None, sign: int, delta: Delta,
+                links: dict[str, dict[str, date | None]] | None = None) -> None:
     """Add (sign 1) or take away (sign -1) what a chain's reminders contribute to the cells: in the
     all-kinds cells (kind "") the chains of all kinds, in the reminder's kind's cells its kind's."""
     if not chain or not chain["members"]:
         return
     province, child, industry = chain["province_code"], chain["child"], chain["industry"]
-    links = chain_links(chain["members"])
+    links = links if links is not None else chain_links(chain["members"])
     for m in chain["members"]:
         day = date.fromisoformat(m[0])
         own = links[m[3]]
