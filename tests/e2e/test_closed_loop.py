@@ -214,6 +214,14 @@ def test_hostile_inputs_are_refused(story: dict[str, Any]) -> None:
     assert client.post("/graphql", json=body, headers=headers).json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     body = {"query": 'query { closedLoop(regionCode: "410000", from: "2026-02-30", to: "2026-12-01") { asOfPosition } }'}
     assert client.post("/graphql", json=body, headers=headers).json()["errors"]
+    # The sub-lists read ahead beside the report refuse bad sizes and cursors as when read alone.
+    for sub in ("bySupervisor(first: 0) { username }", "inaction(first: -1) { totalCount }",
+                'inaction(first: 2, after: "not-a-cursor") { totalCount }', "bySupervisor(first: 100000) { username }"):
+        body = {"query": 'query { closedLoop(regionCode: "410000", from: "2026-12-01", to: "2026-12-31") { ' + sub + " } }"}
+        answer = client.post("/graphql", json=body, headers=headers)
+        assert answer.status_code == 200 and answer.json()["errors"], sub
+    huge = client.post("/graphql", json={"query": QUERY, "variables": {"region": "4" * 10_000_000}}, headers=headers)
+    assert huge.status_code in (400, 413, 422) or huge.json()["errors"]
 
 
 
@@ -227,9 +235,13 @@ def test_the_database_stopped_is_503(private: tuple[str, Services]) -> None:
         params = {"region_code": "410000", "from": "2026-12-01", "to": "2026-12-31"}
         body = {"query": 'query { closedLoop(regionCode: "410000", from: "2026-12-01", to: "2026-12-31") { asOfPosition } }'}
         assert client.get("/api/v1/reports/closed-loop.xlsx", params=params, headers=headers).status_code == 200
+        everything = {"query": QUERY, "variables": {"region": "410000"}}  # the report with its read-ahead sub-lists
+        assert not client.post("/graphql", json=everything, headers=headers).json().get("errors")
         with database_down(url):
             assert client.get("/api/v1/reports/closed-loop.xlsx", params=params, headers=headers).status_code == 503
             assert client.post("/graphql", json=body, headers=headers).status_code == 503
+            down = client.post("/graphql", json=everything, headers=headers)
+            assert down.status_code == 503 and down.headers.get("retry-after"), down.text
         assert client.post("/graphql", json=body, headers=headers).status_code == 200
 
 
